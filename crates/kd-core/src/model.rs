@@ -1,0 +1,26 @@
+//! The model interface the core trains: a classifier returning logits and its features.
+use tch::Tensor;
+
+/// What one forward pass exposes to the losses.
+#[derive(Debug)]
+pub struct Forward {
+    /// Unnormalised class scores, batch x classes.
+    pub logits: Tensor,
+    /// Intermediate representations (e.g. hidden activations), shallow to deep, for feature
+    /// and relation losses. May be empty.
+    pub features: Vec<Tensor>,
+}
+
+/// A trainable classifier. Implementations live in the domain crates' model zoos.
+pub trait Classifier: Send {
+    /// Runs the model; `train` switches dropout and batch-norm to training behaviour.
+    fn forward(&self, xs: &Tensor, train: bool) -> Forward;
+}
+
+/// Number of trainable scalar parameters in a var store.
+pub fn count_parameters(vs: &tch::nn::VarStore) -> u64 {
+    vs.trainable_variables()
+        .iter()
+        .map(|t| t.numel() as u64)
+        .sum()
+}

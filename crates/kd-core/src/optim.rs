@@ -1,0 +1,143 @@
+//! Optimisers and learning-rate schedules, configured by name.
+use std::f64::consts::PI;
+use tch::nn::{self, OptimizerConfig};
+
+/// Optimiser settings as they appear in a task's config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimSettings {
+    /// `sgd`, `adam` or `adamw`.
+    pub optimizer: String,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// SGD momentum.
+    pub momentum: f64,
+    /// L2 weight decay (decoupled for `adamw`).
+    pub weight_decay: f64,
+    /// Nesterov momentum for SGD.
+    pub nesterov: bool,
+    /// `constant`, `cosine` (to 0) or `onecycle` (PyTorch OneCycleLR defaults:
+    /// 30% warm-up from lr/25, cosine down to lr/25e4).
+    pub lr_schedule: String,
+}
+
+impl OptimSettings {
+    /// Checks the names and ranges, naming the offending key.
+    pub fn validate(&self) -> Result<(), String> {
+        if !["sgd", "adam", "adamw"].contains(&self.optimizer.as_str()) {
+            return Err(format!(
+                "optimizer: expected \"sgd\", \"adam\" or \"adamw\", found \"{}\"",
+                self.optimizer
+            ));
+        }
+        if !["constant", "cosine", "onecycle"].contains(&self.lr_schedule.as_str()) {
+            return Err(format!(
+                "lr_schedule: expected \"constant\", \"cosine\" or \"onecycle\", found \"{}\"",
+                self.lr_schedule
+            ));
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(format!("lr: expected a positive number, found {}", self.lr));
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(format!(
+                "momentum: expected a number in [0, 1), found {}",
+                self.momentum
+            ));
+        }
+        if self.weight_decay < 0.0 {
+            return Err(format!(
+                "weight_decay: expected >= 0, found {}",
+                self.weight_decay
+            ));
+        }
+        Ok(())
+    }
+
+    /// Builds the optimiser over every trainable variable of `vs`.
+    pub fn build(&self, vs: &nn::VarStore) -> Result<nn::Optimizer, tch::TchError> {
+        match self.optimizer.as_str() {
+            "sgd" => nn::Sgd {
+                momentum: self.momentum,
+                dampening: 0.0,
+                wd: self.weight_decay,
+                nesterov: self.nesterov,
+            }
+            .build(vs, self.lr),
+            "adamw" => nn::AdamW {
+                wd: self.weight_decay,
+                ..Default::default()
+            }
+            .build(vs, self.lr),
+            _ => nn::Adam {
+                wd: self.weight_decay,
+                ..Default::default()
+            }
+            .build(vs, self.lr),
+        }
+    }
+
+    /// The learning rate at `progress` in [0, 1] of training.
+    pub fn lr_at(&self, progress: f64) -> f64 {
+        let p = progress.clamp(0.0, 1.0);
+        match self.lr_schedule.as_str() {
+            "cosine" => self.lr * 0.5 * (1.0 + (PI * p).cos()),
+            "onecycle" => {
+                let (start, end, warmup) = (self.lr / 25.0, self.lr / 25e4, 0.3);
+                if p < warmup {
+                    let q = p / warmup;
+                    end_cos(start, self.lr, q)
+                } else {
+                    let q = (p - warmup) / (1.0 - warmup);
+                    end_cos(self.lr, end, q)
+                }
+            }
+            _ => self.lr,
+        }
+    }
+}
+
+/// Cosine interpolation from `from` (q = 0) to `to` (q = 1).
+fn end_cos(from: f64, to: f64, q: f64) -> f64 {
+    to + (from - to) * 0.5 * (1.0 + (PI * q).cos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(schedule: &str) -> OptimSettings {
+        OptimSettings {
+            optimizer: "sgd".into(),
+            lr: 0.1,
+            momentum: 0.9,
+            weight_decay: 0.0,
+            nesterov: true,
+            lr_schedule: schedule.into(),
+        }
+    }
+
+    #[test]
+    fn schedules_hit_their_end_points() {
+        let s = settings("cosine");
+        assert!((s.lr_at(0.0) - 0.1).abs() < 1e-12);
+        assert!((s.lr_at(0.5) - 0.05).abs() < 1e-12);
+        assert!(s.lr_at(1.0).abs() < 1e-12);
+        let o = settings("onecycle");
+        assert!((o.lr_at(0.0) - 0.004).abs() < 1e-12);
+        assert!((o.lr_at(0.3) - 0.1).abs() < 1e-12);
+        assert!((o.lr_at(1.0) - 0.1 / 25e4).abs() < 1e-15);
+        assert_eq!(settings("constant").lr_at(0.7), 0.1);
+    }
+
+    #[test]
+    fn validation_names_the_key() {
+        let mut s = settings("cosine");
+        s.optimizer = "rmsprop".into();
+        assert!(s.validate().unwrap_err().starts_with("optimizer"));
+        let mut s = settings("linear");
+        assert!(s.validate().unwrap_err().starts_with("lr_schedule"));
+        s.lr_schedule = "constant".into();
+        s.lr = -1.0;
+        assert!(s.validate().unwrap_err().starts_with("lr:"));
+    }
+}

@@ -1,0 +1,199 @@
+//! The training loop: seeded mini-batch training of one classifier, evaluated every epoch on
+//! the validation and test splits, with divergence detection.
+use crate::data::{Dataset, Split};
+use crate::losses::LossInputs;
+use crate::method::MethodSpec;
+use crate::model::{Classifier, Forward};
+use crate::optim::OptimSettings;
+use rand_pcg::Pcg64;
+use serde::{Deserialize, Serialize};
+use tch::{nn, Kind, Tensor};
+
+/// How long and how to train.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSettings {
+    /// Passes over the training split.
+    pub epochs: usize,
+    /// Mini-batch size for training.
+    pub batch_size: usize,
+    /// Batch size for evaluation passes.
+    pub eval_batch_size: usize,
+    /// Optimiser and learning-rate schedule.
+    pub optim: OptimSettings,
+}
+
+/// The scores of one epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Learning rate at the epoch's last step.
+    pub lr: f64,
+    /// Mean training objective over the epoch's batches.
+    pub train_loss: f64,
+    /// Training accuracy measured on the fly (train-mode forward passes).
+    pub train_acc: f64,
+    /// Cross-entropy on the validation split.
+    pub val_loss: f64,
+    /// Accuracy on the validation split.
+    pub val_acc: f64,
+    /// Cross-entropy on the test split.
+    pub test_loss: f64,
+    /// Accuracy on the test split.
+    pub test_acc: f64,
+    /// Misclassified test examples.
+    pub test_errors: u64,
+}
+
+/// Everything a finished training reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainReport {
+    /// One record per epoch, in order.
+    pub epochs: Vec<EpochRecord>,
+}
+
+impl TrainReport {
+    /// The last epoch's record.
+    pub fn last(&self) -> &EpochRecord {
+        self.epochs.last().expect("a report has at least one epoch")
+    }
+
+    /// The epoch with the highest validation accuracy (the first one on ties).
+    pub fn best(&self) -> &EpochRecord {
+        let mut best = &self.epochs[0];
+        for record in &self.epochs[1..] {
+            if record.val_acc > best.val_acc {
+                best = record;
+            }
+        }
+        best
+    }
+}
+
+/// Why training stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// The loss became NaN or infinite.
+    #[error("diverged: training loss became {loss} in epoch {epoch}")]
+    Diverged {
+        /// The 1-based epoch.
+        epoch: usize,
+        /// The offending mean loss.
+        loss: f64,
+    },
+    /// Anything else (I/O, libtorch).
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<tch::TchError> for TrainError {
+    fn from(e: tch::TchError) -> Self {
+        TrainError::Other(e.into())
+    }
+}
+
+/// Accuracy, mean cross-entropy and error count of `model` on `split`, without gradients.
+pub fn evaluate(model: &dyn Classifier, split: &Split, batch_size: usize) -> (f64, f64, u64) {
+    if split.is_empty() {
+        return (f64::NAN, f64::NAN, 0);
+    }
+    tch::no_grad(|| {
+        let mut correct = 0i64;
+        let mut loss_sum = 0.0;
+        for (x, y) in split.batches(batch_size) {
+            let logits = model.forward(&x, false).logits;
+            correct += logits
+                .argmax(-1, false)
+                .eq_tensor(&y)
+                .sum(Kind::Int64)
+                .int64_value(&[]);
+            loss_sum += logits.cross_entropy_for_logits(&y).double_value(&[]) * y.size()[0] as f64;
+        }
+        let n = split.len() as f64;
+        (
+            correct as f64 / n,
+            loss_sum / n,
+            (split.len() as i64 - correct) as u64,
+        )
+    })
+}
+
+/// Trains `model` (whose variables live in `vs`) with `method`'s objective.
+///
+/// `teacher`, when given, is run in eval mode without gradients on every batch.
+/// `rng` orders the data. `on_epoch` sees every epoch's record as it completes.
+pub fn train_classifier(
+    model: &dyn Classifier,
+    vs: &nn::VarStore,
+    data: &Dataset,
+    settings: &TrainSettings,
+    method: &MethodSpec,
+    teacher: Option<&dyn Classifier>,
+    rng: &mut Pcg64,
+    on_epoch: &mut dyn FnMut(&EpochRecord),
+) -> Result<TrainReport, TrainError> {
+    let mut optimizer = settings.optim.build(vs)?;
+    let batches_per_epoch = data.train.len().div_ceil(settings.batch_size.max(1));
+    let total_steps = (settings.epochs * batches_per_epoch).max(1);
+    let mut step = 0usize;
+    let mut epochs = Vec::with_capacity(settings.epochs);
+    for epoch in 1..=settings.epochs {
+        let mut loss_sum = Tensor::zeros([], (Kind::Float, vs.device()));
+        let mut correct = Tensor::zeros([], (Kind::Int64, vs.device()));
+        let mut lr = settings.optim.lr;
+        let batches = data.train.shuffled_batches(settings.batch_size, rng);
+        let n_batches = batches.len();
+        for (x, y) in batches {
+            let progress = step as f64 / total_steps as f64;
+            lr = settings.optim.lr_at(progress);
+            optimizer.set_lr(lr);
+            let student_out: Forward = model.forward(&x, true);
+            let teacher_out = teacher.map(|t| tch::no_grad(|| t.forward(&x, false)));
+            let inputs = LossInputs {
+                student: &student_out,
+                teacher: teacher_out.as_ref(),
+                targets: &y,
+                progress,
+            };
+            let loss = method.total_loss(&inputs);
+            optimizer.backward_step(&loss);
+            loss_sum += loss.detach();
+            correct += student_out
+                .logits
+                .argmax(-1, false)
+                .eq_tensor(&y)
+                .sum(Kind::Int64);
+            step += 1;
+        }
+        let train_loss = loss_sum.double_value(&[]) / n_batches.max(1) as f64;
+        if !train_loss.is_finite() {
+            return Err(TrainError::Diverged {
+                epoch,
+                loss: train_loss,
+            });
+        }
+        let train_acc = correct.int64_value(&[]) as f64 / data.train.len().max(1) as f64;
+        let (val_acc, val_loss, _) = evaluate(model, &data.val, settings.eval_batch_size);
+        let (test_acc, test_loss, test_errors) =
+            evaluate(model, &data.test, settings.eval_batch_size);
+        let record = EpochRecord {
+            epoch,
+            lr,
+            train_loss,
+            train_acc,
+            val_loss,
+            val_acc,
+            test_loss,
+            test_acc,
+            test_errors,
+        };
+        on_epoch(&record);
+        epochs.push(record);
+    }
+    if epochs.is_empty() {
+        return Err(TrainError::Other(anyhow::anyhow!(
+            "epochs: expected at least 1, found 0"
+        )));
+    }
+    Ok(TrainReport { epochs })
+}

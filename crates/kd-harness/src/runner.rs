@@ -1,0 +1,272 @@
+//! Executes the cells of a run matrix: in parallel jobs, with progress on stderr, recording
+//! every outcome in the results store; a failing or diverging run never stops the suite.
+use crate::error::bad_input;
+use crate::matrix::Cell;
+use crate::registry::Registry;
+use crate::store::{CurveRow, ResultsStore, RunRecord, ScoreRow};
+use crate::task::{RunContext, RunOutcome, RunStatus};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+/// How to run the cells.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Runs at once.
+    pub jobs: usize,
+    /// `cpu`, `cuda` or `cuda:N`.
+    pub device: String,
+    /// Where fetched data sets live.
+    pub data_dir: PathBuf,
+    /// Shared artefacts (trained teachers).
+    pub cache_dir: PathBuf,
+    /// Cores to divide between the jobs.
+    pub cores: usize,
+    /// Revision of the kdbench checkout, recorded in `runs.csv`.
+    pub git_rev: String,
+}
+
+/// Counts of what happened.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunSummary {
+    /// Cells already finished (`--resume`), not run again.
+    pub reused: usize,
+    /// Runs by status.
+    pub ok: usize,
+    /// Runs that diverged.
+    pub diverged: usize,
+    /// Runs that failed.
+    pub failed: usize,
+    /// Runs that were skipped.
+    pub skipped: usize,
+}
+
+/// The revision of the git checkout in the current folder (`unknown` outside one).
+pub fn git_rev() -> String {
+    let run = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match run(&["rev-parse", "--short=10", "HEAD"]) {
+        Some(rev) if !rev.is_empty() => {
+            let dirty = run(&["status", "--porcelain", "--untracked-files=no"])
+                .map(|s| !s.is_empty())
+                .unwrap_or(false);
+            if dirty {
+                format!("{rev}-dirty")
+            } else {
+                rev
+            }
+        }
+        _ => "unknown".to_string(),
+    }
+}
+
+/// Splits the cells into those still to run and the number already finished, refusing a
+/// results folder whose finished runs used another config for the same cell.
+pub fn pending_cells<'a>(
+    cells: &'a [Cell],
+    existing: &[RunRecord],
+) -> anyhow::Result<(Vec<&'a Cell>, usize)> {
+    let mut done: BTreeMap<(&str, &str, u64), &str> = BTreeMap::new();
+    for run in existing.iter().filter(|r| r.status == "ok") {
+        done.insert((&run.task, &run.method, run.seed), &run.config_hash);
+    }
+    let mut pending = Vec::new();
+    let mut reused = 0;
+    for cell in cells {
+        match done.get(&(cell.task.as_str(), cell.method.name.as_str(), cell.seed)) {
+            Some(hash) if *hash == cell.config_hash => reused += 1,
+            Some(hash) => {
+                return Err(bad_input(format!(
+                    "the results folder has run {}/{}/seed {} with config {hash}, but the config is now {}: \
+                     results of two configs would mix; use another --out (see config/ for the old config)",
+                    cell.task, cell.method.name, cell.seed, cell.config_hash
+                )))
+            }
+            None => pending.push(cell),
+        }
+    }
+    Ok((pending, reused))
+}
+
+/// Runs `cells` (skipping those finished in `existing`) and records each outcome.
+pub fn run_cells(
+    cells: &[Cell],
+    registry: &Registry,
+    store: &ResultsStore,
+    existing: &[RunRecord],
+    options: &RunOptions,
+) -> anyhow::Result<RunSummary> {
+    let (pending, reused) = pending_cells(cells, existing)?;
+    let mut summary = RunSummary {
+        reused,
+        ..Default::default()
+    };
+    if pending.is_empty() {
+        return Ok(summary);
+    }
+    let jobs = options.jobs.clamp(1, pending.len());
+    let threads = (options.cores / jobs).max(1);
+    let bar = ProgressBar::new(pending.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs  {wide_msg}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start {jobs} worker threads: {e}"))?;
+    let results: Vec<anyhow::Result<RunStatus>> = pool.install(|| {
+        use rayon::prelude::*;
+        pending
+            .par_iter()
+            .map(|cell| {
+                let status = run_one(cell, registry, store, options, threads, &bar)?;
+                bar.inc(1);
+                Ok(status)
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    for result in results {
+        match result? {
+            RunStatus::Ok => summary.ok += 1,
+            RunStatus::Diverged => summary.diverged += 1,
+            RunStatus::Failed => summary.failed += 1,
+            RunStatus::Skipped => summary.skipped += 1,
+        }
+    }
+    Ok(summary)
+}
+
+fn run_one(
+    cell: &Cell,
+    registry: &Registry,
+    store: &ResultsStore,
+    options: &RunOptions,
+    threads: usize,
+    bar: &ProgressBar,
+) -> anyhow::Result<RunStatus> {
+    let task = registry
+        .task(&cell.task)
+        .ok_or_else(|| anyhow::anyhow!("task '{}' vanished from the registry", cell.task))?;
+    let label = format!("{} {} seed {}", cell.task, cell.method.name, cell.seed);
+    let progress = |message: &str| bar.set_message(format!("{label}: {message}"));
+    let ctx = RunContext {
+        seed: cell.seed,
+        device: options.device.clone(),
+        threads,
+        data_dir: options.data_dir.clone(),
+        cache_dir: options.cache_dir.clone(),
+        progress: &progress,
+    };
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let clock = Instant::now();
+    progress("starting");
+    let outcome = match catch_unwind(AssertUnwindSafe(|| {
+        task.run(&cell.config, &cell.method, &ctx)
+    })) {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(error)) => failed(format!("{error:#}")),
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            failed(format!("panic: {text}"))
+        }
+    };
+    let seconds = clock.elapsed().as_secs_f64();
+    let record = RunRecord {
+        run_id: cell.run_id(),
+        suite: cell.suite.clone(),
+        task: cell.task.clone(),
+        method: cell.method.name.clone(),
+        seed: cell.seed,
+        status: outcome.status.as_str().to_string(),
+        config_hash: cell.config_hash.clone(),
+        device: options.device.clone(),
+        seconds,
+        started_at,
+        git_rev: options.git_rev.clone(),
+        params_student: outcome.params_student,
+        params_teacher: outcome.params_teacher,
+        message: outcome.message.replace('\n', " "),
+    };
+    let scores: Vec<ScoreRow> = if outcome.status == RunStatus::Ok {
+        outcome
+            .scores
+            .iter()
+            .map(|(metric, value)| ScoreRow {
+                suite: cell.suite.clone(),
+                task: cell.task.clone(),
+                method: cell.method.name.clone(),
+                seed: cell.seed,
+                metric: metric.clone(),
+                value: *value,
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let curves: Vec<CurveRow> = outcome
+        .curves
+        .iter()
+        .map(|c| CurveRow {
+            suite: cell.suite.clone(),
+            task: cell.task.clone(),
+            method: cell.method.name.clone(),
+            seed: cell.seed,
+            step: c.step,
+            split: c.split.clone(),
+            metric: c.metric.clone(),
+            value: c.value,
+        })
+        .collect();
+    let mut config_text = format!(
+        "# kdbench run {}\n# suite {}, task {}, method {}, seed {}\n\n",
+        record.run_id, cell.suite, cell.task, cell.method.name, cell.seed
+    );
+    config_text.push_str(&toml::to_string(&cell.config).unwrap_or_default());
+    config_text.push_str(&format!("\n[method.{}]\n", cell.method.name));
+    config_text.push_str(&toml::to_string(&cell.method.table).unwrap_or_default());
+    store.write_config(&record.run_id, &config_text)?;
+    store.append_run(&record, &scores, &curves)?;
+    let headline = outcome
+        .scores
+        .first()
+        .map(|(m, v)| format!(" {m}={v:.4}"))
+        .unwrap_or_default();
+    let line = format!(
+        "{label}: {}{headline} ({seconds:.1}s){}",
+        record.status,
+        if record.message.is_empty() || outcome.status == RunStatus::Ok {
+            String::new()
+        } else {
+            format!(" - {}", record.message)
+        }
+    );
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
+    Ok(outcome.status)
+}
+
+fn failed(message: String) -> RunOutcome {
+    RunOutcome {
+        status: RunStatus::Failed,
+        message,
+        ..RunOutcome::skipped("")
+    }
+}

@@ -1,0 +1,573 @@
+//! The results folder: `runs.csv`, `scores.csv`, `curves.csv` and `config/`, written so that
+//! a crash or kill never corrupts them.
+//!
+//! A finished run's curve rows, then its score rows, then its `runs.csv` row are appended,
+//! each append flushed and fsynced; the `runs.csv` row commits the run. On opening, a torn
+//! last line (a crash mid-append) is cut off, and score and curve rows of runs that never
+//! committed `ok` are dropped, so `--resume` redoes exactly the unfinished runs.
+use crate::error::bad_input;
+use std::collections::BTreeSet;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Columns of `runs.csv`.
+pub const RUNS_HEADER: &[&str] = &[
+    "run_id",
+    "suite",
+    "task",
+    "method",
+    "seed",
+    "status",
+    "config_hash",
+    "device",
+    "seconds",
+    "started_at",
+    "git_rev",
+    "params_student",
+    "params_teacher",
+    "message",
+];
+/// Columns of `scores.csv`.
+pub const SCORES_HEADER: &[&str] = &["suite", "task", "method", "seed", "metric", "value"];
+/// Columns of `curves.csv`.
+pub const CURVES_HEADER: &[&str] = &[
+    "suite", "task", "method", "seed", "step", "split", "metric", "value",
+];
+
+/// One row of `runs.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// `task.method.sSEED.HASH`.
+    pub run_id: String,
+    /// Suite name.
+    pub suite: String,
+    /// Task name.
+    pub task: String,
+    /// Method name.
+    pub method: String,
+    /// Run seed.
+    pub seed: u64,
+    /// `ok`, `diverged`, `failed` or `skipped`.
+    pub status: String,
+    /// Hash of the resolved config.
+    pub config_hash: String,
+    /// Device the run used.
+    pub device: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Start time, RFC 3339 UTC.
+    pub started_at: String,
+    /// `git describe`-style revision of the kdbench checkout, or `unknown`.
+    pub git_rev: String,
+    /// Student parameters (empty when none).
+    pub params_student: Option<u64>,
+    /// Teacher parameters (empty when none).
+    pub params_teacher: Option<u64>,
+    /// Skip reason, error text or note.
+    pub message: String,
+}
+
+impl RunRecord {
+    fn fields(&self) -> Vec<String> {
+        let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+        vec![
+            self.run_id.clone(),
+            self.suite.clone(),
+            self.task.clone(),
+            self.method.clone(),
+            self.seed.to_string(),
+            self.status.clone(),
+            self.config_hash.clone(),
+            self.device.clone(),
+            format!("{:.3}", self.seconds),
+            self.started_at.clone(),
+            self.git_rev.clone(),
+            opt(self.params_student),
+            opt(self.params_teacher),
+            self.message.clone(),
+        ]
+    }
+
+    fn from_csv(row: &csv::StringRecord, at: &str) -> anyhow::Result<RunRecord> {
+        let get = |i: usize| row.get(i).unwrap_or("").to_string();
+        let num = |i: usize, what: &str| -> anyhow::Result<Option<u64>> {
+            let text = get(i);
+            if text.is_empty() {
+                return Ok(None);
+            }
+            text.parse()
+                .map(Some)
+                .map_err(|_| bad_input(format!("{at}: {what} '{text}' is not a whole number")))
+        };
+        Ok(RunRecord {
+            run_id: get(0),
+            suite: get(1),
+            task: get(2),
+            method: get(3),
+            seed: num(4, "seed")?.unwrap_or(0),
+            status: get(5),
+            config_hash: get(6),
+            device: get(7),
+            seconds: get(8).parse().unwrap_or(f64::NAN),
+            started_at: get(9),
+            git_rev: get(10),
+            params_student: num(11, "params_student")?,
+            params_teacher: num(12, "params_teacher")?,
+            message: get(13),
+        })
+    }
+}
+
+/// One row of `scores.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreRow {
+    /// Suite name.
+    pub suite: String,
+    /// Task name.
+    pub task: String,
+    /// Method name.
+    pub method: String,
+    /// Run seed.
+    pub seed: u64,
+    /// Metric name.
+    pub metric: String,
+    /// Value.
+    pub value: f64,
+}
+
+/// One row of `curves.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveRow {
+    /// Suite name.
+    pub suite: String,
+    /// Task name.
+    pub task: String,
+    /// Method name.
+    pub method: String,
+    /// Run seed.
+    pub seed: u64,
+    /// Epoch or environment step.
+    pub step: u64,
+    /// Split (e.g. `val`, `teacher/val`).
+    pub split: String,
+    /// Metric name.
+    pub metric: String,
+    /// Value.
+    pub value: f64,
+}
+
+/// Writes one CSV line (quoted as needed) into a string.
+fn csv_line(fields: &[String]) -> String {
+    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+    writer.write_record(fields).expect("writing to memory");
+    String::from_utf8(writer.into_inner().expect("flush to memory")).expect("utf-8")
+}
+
+/// Shortest round-trip text of a float.
+pub fn fmt_value(v: f64) -> String {
+    format!("{v}")
+}
+
+/// The open results folder.
+pub struct ResultsStore {
+    dir: PathBuf,
+    write_lock: Mutex<()>,
+}
+
+/// The run rows found in a results folder when it was opened.
+pub type ExistingRuns = Vec<RunRecord>;
+
+impl ResultsStore {
+    /// Opens (creating) `dir`. Without `resume`, a folder that already holds runs is an
+    /// error, so nothing is ever overwritten; with it, the finished runs are returned.
+    pub fn open(dir: &Path, resume: bool) -> anyhow::Result<(ResultsStore, ExistingRuns)> {
+        std::fs::create_dir_all(dir.join("config")).map_err(|e| {
+            bad_input(format!(
+                "--out {}: cannot create the results folder: {e}",
+                dir.display()
+            ))
+        })?;
+        let probe = dir.join(".write-test");
+        File::create(&probe)
+            .and_then(|mut f| f.write_all(b"ok"))
+            .map_err(|e| {
+                bad_input(format!(
+                    "--out {}: the folder is not writable: {e}",
+                    dir.display()
+                ))
+            })?;
+        let _ = std::fs::remove_file(&probe);
+        let store = ResultsStore {
+            dir: dir.to_path_buf(),
+            write_lock: Mutex::new(()),
+        };
+        for (name, header) in [
+            ("runs.csv", RUNS_HEADER),
+            ("scores.csv", SCORES_HEADER),
+            ("curves.csv", CURVES_HEADER),
+        ] {
+            prepare_file(&dir.join(name), header)?;
+        }
+        let runs = read_runs(&dir.join("runs.csv"))?;
+        if !runs.is_empty() && !resume {
+            return Err(bad_input(format!(
+                "--out {}: already holds {} run(s); pass --resume to continue them, or choose another --out",
+                dir.display(),
+                runs.len()
+            )));
+        }
+        let committed: BTreeSet<(String, String, u64)> = runs
+            .iter()
+            .filter(|r| r.status == "ok")
+            .map(|r| (r.task.clone(), r.method.clone(), r.seed))
+            .collect();
+        prune_uncommitted(&dir.join("scores.csv"), &committed)?;
+        prune_uncommitted(&dir.join("curves.csv"), &committed)?;
+        Ok((store, runs))
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Path of `scores.csv`.
+    pub fn scores_path(&self) -> PathBuf {
+        self.dir.join("scores.csv")
+    }
+
+    /// Appends a finished run: curves, then scores, then the committing `runs.csv` row.
+    pub fn append_run(
+        &self,
+        record: &RunRecord,
+        scores: &[ScoreRow],
+        curves: &[CurveRow],
+    ) -> anyhow::Result<()> {
+        let _guard = self.write_lock.lock().expect("results lock poisoned");
+        let curve_text: String = curves
+            .iter()
+            .map(|c| {
+                csv_line(&[
+                    c.suite.clone(),
+                    c.task.clone(),
+                    c.method.clone(),
+                    c.seed.to_string(),
+                    c.step.to_string(),
+                    c.split.clone(),
+                    c.metric.clone(),
+                    fmt_value(c.value),
+                ])
+            })
+            .collect();
+        append_synced(&self.dir.join("curves.csv"), &curve_text)?;
+        let score_text: String = scores
+            .iter()
+            .map(|s| {
+                csv_line(&[
+                    s.suite.clone(),
+                    s.task.clone(),
+                    s.method.clone(),
+                    s.seed.to_string(),
+                    s.metric.clone(),
+                    fmt_value(s.value),
+                ])
+            })
+            .collect();
+        append_synced(&self.dir.join("scores.csv"), &score_text)?;
+        append_synced(&self.dir.join("runs.csv"), &csv_line(&record.fields()))?;
+        Ok(())
+    }
+
+    /// Writes the resolved config of a run to `config/<run_id>.toml`.
+    pub fn write_config(&self, run_id: &str, text: &str) -> anyhow::Result<()> {
+        let path = self.dir.join("config").join(format!("{run_id}.toml"));
+        write_atomic(&path, text.as_bytes())
+    }
+}
+
+/// Appends `text` and fsyncs (nothing to do for empty text).
+fn append_synced(path: &Path, text: &str) -> anyhow::Result<()> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot open for appending: {e}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(|e| anyhow::anyhow!("{}: write failed (disk full?): {e}", path.display()))?;
+    Ok(())
+}
+
+/// Writes a file via a temporary sibling and a rename, so readers never see half of it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp-write");
+    let result = (|| -> std::io::Result<()> {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow::anyhow!("{}: cannot write: {e}", path.display())
+    })
+}
+
+/// Creates `path` with its header, or checks the header of an existing file and cuts a torn
+/// last line.
+fn prepare_file(path: &Path, header: &[&str]) -> anyhow::Result<()> {
+    let header_line = format!("{}\n", header.join(","));
+    let mut bytes = Vec::new();
+    if path.exists() {
+        File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
+    }
+    if bytes.is_empty() {
+        return write_atomic(path, header_line.as_bytes());
+    }
+    let keep = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(last_newline) => last_newline + 1,
+        None => 0,
+    };
+    if keep < bytes.len() {
+        // A torn line from an interrupted append: drop it.
+        bytes.truncate(keep);
+        if bytes.is_empty() {
+            return write_atomic(path, header_line.as_bytes());
+        }
+        write_atomic(path, &bytes)?;
+    }
+    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    if first_line != header_line.trim_end().as_bytes() {
+        return Err(bad_input(format!(
+            "{}: unexpected header '{}' (expected '{}'): it was written by another version of \
+             kdbench or another tool; use another --out",
+            path.display(),
+            String::from_utf8_lossy(first_line),
+            header.join(",")
+        )));
+    }
+    Ok(())
+}
+
+/// Reads `runs.csv`.
+pub fn read_runs(path: &Path) -> anyhow::Result<Vec<RunRecord>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
+    let mut runs = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let at = format!("{}:{}", path.display(), i + 2);
+        let row = row.map_err(|e| bad_input(format!("{at}: {e}")))?;
+        runs.push(RunRecord::from_csv(&row, &at)?);
+    }
+    Ok(runs)
+}
+
+/// Drops rows whose (task, method, seed) has no committed `ok` run (columns 1, 2, 3).
+fn prune_uncommitted(
+    path: &Path,
+    committed: &BTreeSet<(String, String, u64)>,
+) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut kept = String::new();
+    let mut dropped = 0usize;
+    for (i, row) in reader.records().enumerate() {
+        let row = row.map_err(|e| bad_input(format!("{}:{}: {e}", path.display(), i + 1)))?;
+        let fields: Vec<String> = row.iter().map(str::to_string).collect();
+        if i > 0 {
+            let key = (
+                fields.get(1).cloned().unwrap_or_default(),
+                fields.get(2).cloned().unwrap_or_default(),
+                fields
+                    .get(3)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(u64::MAX),
+            );
+            if !committed.contains(&key) {
+                dropped += 1;
+                continue;
+            }
+        }
+        kept.push_str(&csv_line(&fields));
+    }
+    if dropped > 0 {
+        write_atomic(path, kept.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Reads a scores file in the `scores.csv` schema (extra columns are ignored).
+pub fn read_scores(path: &Path) -> anyhow::Result<Vec<ScoreRow>> {
+    let file =
+        File::open(path).map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let headers = reader
+        .headers()
+        .map_err(|e| bad_input(format!("{}:1: {e}", path.display())))?
+        .clone();
+    let first: Vec<&str> = headers.iter().take(SCORES_HEADER.len()).collect();
+    if first != SCORES_HEADER {
+        return Err(bad_input(format!(
+            "{}:1: expected the columns {} first, found {}",
+            path.display(),
+            SCORES_HEADER.join(","),
+            headers.iter().collect::<Vec<_>>().join(",")
+        )));
+    }
+    let mut rows = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = row.map_err(|e| bad_input(format!("{}:{line}: {e}", path.display())))?;
+        if row.len() < SCORES_HEADER.len() {
+            return Err(bad_input(format!(
+                "{}:{line}: expected at least {} columns, found {}",
+                path.display(),
+                SCORES_HEADER.len(),
+                row.len()
+            )));
+        }
+        let seed = row[3].trim().parse::<u64>().map_err(|_| {
+            bad_input(format!(
+                "{}:{line}: seed '{}' is not a non-negative integer",
+                path.display(),
+                &row[3]
+            ))
+        })?;
+        let value = row[5].trim().parse::<f64>().map_err(|_| {
+            bad_input(format!(
+                "{}:{line}: value '{}' is not a number",
+                path.display(),
+                &row[5]
+            ))
+        })?;
+        rows.push(ScoreRow {
+            suite: row[0].to_string(),
+            task: row[1].to_string(),
+            method: row[2].to_string(),
+            seed,
+            metric: row[4].to_string(),
+            value,
+        });
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(task: &str, seed: u64, status: &str) -> RunRecord {
+        RunRecord {
+            run_id: format!("{task}.m.s{seed}.abc"),
+            suite: "s".into(),
+            task: task.into(),
+            method: "m".into(),
+            seed,
+            status: status.into(),
+            config_hash: "abc".into(),
+            device: "cpu".into(),
+            seconds: 1.5,
+            started_at: "2026-01-01T00:00:00Z".into(),
+            git_rev: "unknown".into(),
+            params_student: Some(10),
+            params_teacher: None,
+            message: "a, \"quoted\" note".into(),
+        }
+    }
+
+    fn score(task: &str, seed: u64, value: f64) -> ScoreRow {
+        ScoreRow {
+            suite: "s".into(),
+            task: task.into(),
+            method: "m".into(),
+            seed,
+            metric: "acc".into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn runs_round_trip_and_refuse_to_be_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, existing) = ResultsStore::open(dir.path(), false).unwrap();
+        assert!(existing.is_empty());
+        store
+            .append_run(&record("t", 0, "ok"), &[score("t", 0, 0.5)], &[])
+            .unwrap();
+        let err = ResultsStore::open(dir.path(), false)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("--resume"), "{err}");
+        let (_, existing) = ResultsStore::open(dir.path(), true).unwrap();
+        assert_eq!(existing, vec![record("t", 0, "ok")]);
+        assert_eq!(
+            read_scores(&dir.path().join("scores.csv")).unwrap(),
+            vec![score("t", 0, 0.5)]
+        );
+    }
+
+    #[test]
+    fn torn_lines_and_uncommitted_rows_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = ResultsStore::open(dir.path(), false).unwrap();
+        store
+            .append_run(&record("t", 0, "ok"), &[score("t", 0, 0.5)], &[])
+            .unwrap();
+        // A crash after the scores of seed 1 were written but before its runs row,
+        // and in the middle of a runs row of seed 2.
+        append_synced(&dir.path().join("scores.csv"), "s,t,m,1,acc,0.7\n").unwrap();
+        append_synced(&dir.path().join("runs.csv"), "t.m.s2.abc,s,t,m,2,o").unwrap();
+        let (_, existing) = ResultsStore::open(dir.path(), true).unwrap();
+        assert_eq!(existing.len(), 1);
+        let runs_text = std::fs::read_to_string(dir.path().join("runs.csv")).unwrap();
+        assert!(runs_text.ends_with('\n') && !runs_text.contains("s2"));
+        assert_eq!(
+            read_scores(&dir.path().join("scores.csv")).unwrap(),
+            vec![score("t", 0, 0.5)]
+        );
+    }
+
+    #[test]
+    fn foreign_headers_are_rejected_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scores.csv");
+        std::fs::write(&path, "a,b\n1,2\n").unwrap();
+        let err = ResultsStore::open(dir.path(), true)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("unexpected header"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n1,2\n");
+    }
+
+    #[test]
+    fn read_scores_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(
+            &path,
+            "suite,task,method,seed,metric,value,extra\ns,t,m,0,acc,0.5,z\ns,t,m,1,acc,abc,z\n",
+        )
+        .unwrap();
+        let err = read_scores(&path).unwrap_err().to_string();
+        assert!(err.contains("x.csv:3") && err.contains("'abc'"), "{err}");
+        std::fs::write(&path, "task,method\n").unwrap();
+        assert!(read_scores(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("x.csv:1"));
+    }
+}

@@ -1,0 +1,136 @@
+//! What the harness knows of a benchmark problem: the [`Task`] trait and its run context.
+use std::path::PathBuf;
+use toml::Table;
+
+/// A method as the harness sees it: a name and its (resolved) TOML definition. The domain
+/// crates interpret the table through kd-core.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodDef {
+    /// The method's name (as in suites and `scores.csv`).
+    pub name: String,
+    /// One line for `kdbench list methods`.
+    pub description: String,
+    /// The full definition (regime, losses, parameters).
+    pub table: Table,
+}
+
+/// Everything a run may need besides its config and method.
+pub struct RunContext<'a> {
+    /// The run seed.
+    pub seed: u64,
+    /// `cpu`, `cuda` or `cuda:N`.
+    pub device: String,
+    /// Intra-op threads this run may use.
+    pub threads: usize,
+    /// Where fetched data sets live (`--data-dir`).
+    pub data_dir: PathBuf,
+    /// A folder for artefacts shared between runs (e.g. trained teachers); safe to delete.
+    pub cache_dir: PathBuf,
+    /// Reports progress within the run (shown beside the progress bar).
+    pub progress: &'a (dyn Fn(&str) + Sync),
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Finished and scored.
+    Ok,
+    /// The loss became NaN or infinite: recorded, not a crash.
+    Diverged,
+    /// An error; its text is in the message.
+    Failed,
+    /// Not run (e.g. the data set is absent); the reason is in the message.
+    Skipped,
+}
+
+impl RunStatus {
+    /// The word written in `runs.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Ok => "ok",
+            RunStatus::Diverged => "diverged",
+            RunStatus::Failed => "failed",
+            RunStatus::Skipped => "skipped",
+        }
+    }
+
+    /// Parses the word written in `runs.csv`.
+    pub fn parse(word: &str) -> Option<RunStatus> {
+        match word {
+            "ok" => Some(RunStatus::Ok),
+            "diverged" => Some(RunStatus::Diverged),
+            "failed" => Some(RunStatus::Failed),
+            "skipped" => Some(RunStatus::Skipped),
+            _ => None,
+        }
+    }
+}
+
+/// One point of a learning curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurvePoint {
+    /// Epoch (or environment step, RL).
+    pub step: u64,
+    /// `train`, `val`, `test`, or a role-qualified split such as `teacher/val`.
+    pub split: String,
+    /// Metric name, e.g. `acc` or `loss`.
+    pub metric: String,
+    /// The value.
+    pub value: f64,
+}
+
+/// What a finished run reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    /// How it ended.
+    pub status: RunStatus,
+    /// Metric name and value pairs (e.g. `final_acc`, `best_acc`, `best_epoch`).
+    pub scores: Vec<(String, f64)>,
+    /// Learning curves.
+    pub curves: Vec<CurvePoint>,
+    /// Trainable parameters of the student, where there is one.
+    pub params_student: Option<u64>,
+    /// Trainable parameters of the teacher, where there is one.
+    pub params_teacher: Option<u64>,
+    /// Reason for a skip, error text, or a note.
+    pub message: String,
+}
+
+impl RunOutcome {
+    /// A run that did not happen, with the reason.
+    pub fn skipped(reason: impl Into<String>) -> Self {
+        RunOutcome {
+            status: RunStatus::Skipped,
+            scores: vec![],
+            curves: vec![],
+            params_student: None,
+            params_teacher: None,
+            message: reason.into(),
+        }
+    }
+}
+
+/// One benchmark problem: data, architectures, budget and metrics.
+///
+/// Implementations live in the domain crates; the binary registers them.
+pub trait Task: Send + Sync {
+    /// Unique name, e.g. `digits-mlp`.
+    fn name(&self) -> &str;
+    /// One line for `kdbench list tasks`.
+    fn description(&self) -> &str;
+    /// Every config key the task accepts, with its default value. Suites and `--set` may
+    /// only set these keys.
+    fn default_config(&self) -> Table;
+    /// The metric the printed leaderboard shows (e.g. `best_acc`).
+    fn primary_metric(&self) -> &str;
+    /// Checks a resolved config and a method before any run starts (bad values, a method
+    /// the task cannot run). The error names the key.
+    fn check(&self, config: &Table, method: &MethodDef) -> Result<(), String>;
+    /// Trains and evaluates once.
+    fn run(
+        &self,
+        config: &Table,
+        method: &MethodDef,
+        ctx: &RunContext,
+    ) -> anyhow::Result<RunOutcome>;
+}

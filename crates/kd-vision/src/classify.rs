@@ -1,0 +1,239 @@
+//! Image classification tasks: a data set, a teacher and a student from the model zoo, a
+//! training budget, and the accuracy metrics every method is scored on.
+use crate::digits::digits_dataset;
+use crate::models::ModelConfig;
+use kd_core::data::Dataset;
+use kd_core::device::parse_device;
+use kd_core::method::MethodSpec;
+use kd_core::optim::OptimSettings;
+use kd_core::regime::{run_classification, ClassificationSetup};
+use kd_core::teacher_cache::TeacherCache;
+use kd_core::train::{TrainError, TrainSettings};
+use kd_harness::task::{CurvePoint, MethodDef, RunContext, RunOutcome, RunStatus, Task};
+use serde::{Deserialize, Serialize};
+use toml::Table;
+
+/// Every setting of a classification task (the keys suites and `--set` may change).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyConfig {
+    /// Training epochs (teacher and student alike).
+    pub epochs: usize,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// `sgd`, `adam` or `adamw`.
+    pub optimizer: String,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// SGD momentum.
+    pub momentum: f64,
+    /// Weight decay.
+    pub weight_decay: f64,
+    /// Nesterov momentum (SGD).
+    pub nesterov: bool,
+    /// `constant`, `cosine` or `onecycle`.
+    pub lr_schedule: String,
+    /// The teacher architecture.
+    pub teacher: ModelConfig,
+    /// The student architecture.
+    pub student: ModelConfig,
+}
+
+impl ClassifyConfig {
+    /// Parses and checks a resolved config table.
+    pub fn from_table(table: &Table) -> Result<ClassifyConfig, String> {
+        let config: ClassifyConfig = table
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| e.message().to_string())?;
+        if config.epochs == 0 {
+            return Err("epochs: expected at least 1, found 0".into());
+        }
+        if config.batch_size == 0 {
+            return Err("batch_size: expected at least 1, found 0".into());
+        }
+        config.optim().validate()?;
+        config.teacher.validate("teacher")?;
+        config.student.validate("student")?;
+        Ok(config)
+    }
+
+    fn optim(&self) -> OptimSettings {
+        OptimSettings {
+            optimizer: self.optimizer.clone(),
+            lr: self.lr,
+            momentum: self.momentum,
+            weight_decay: self.weight_decay,
+            nesterov: self.nesterov,
+            lr_schedule: self.lr_schedule.clone(),
+        }
+    }
+
+    fn train_settings(&self) -> TrainSettings {
+        TrainSettings {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            eval_batch_size: 1024,
+            optim: self.optim(),
+        }
+    }
+}
+
+/// Where a task's images come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSource {
+    /// The shipped 8x8 digits (64 features).
+    Digits,
+}
+
+impl DataSource {
+    fn load(self) -> anyhow::Result<(Dataset, i64)> {
+        match self {
+            DataSource::Digits => Ok((digits_dataset()?, 64)),
+        }
+    }
+}
+
+/// A classification benchmark: data plus default config.
+pub struct ClassificationTask {
+    name: String,
+    description: String,
+    source: DataSource,
+    defaults: ClassifyConfig,
+}
+
+impl ClassificationTask {
+    /// A task named `name` over `source` with `defaults` as its config.
+    pub fn new(
+        name: &str,
+        description: &str,
+        source: DataSource,
+        defaults: ClassifyConfig,
+    ) -> Self {
+        ClassificationTask {
+            name: name.to_string(),
+            description: description.to_string(),
+            source,
+            defaults,
+        }
+    }
+}
+
+/// Scores reported by every classification run: test accuracy and errors at the final
+/// epoch and at the epoch with the best validation accuracy, and that epoch.
+fn scores_of(report: &kd_core::train::TrainReport) -> Vec<(String, f64)> {
+    let (last, best) = (report.last(), report.best());
+    vec![
+        ("best_acc".into(), best.test_acc),
+        ("final_acc".into(), last.test_acc),
+        ("best_errors".into(), best.test_errors as f64),
+        ("final_errors".into(), last.test_errors as f64),
+        ("best_epoch".into(), best.epoch as f64),
+    ]
+}
+
+impl Task for ClassificationTask {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn description(&self) -> &str {
+        &self.description
+    }
+
+    fn default_config(&self) -> Table {
+        Table::try_from(&self.defaults).expect("a config serialises to a table")
+    }
+
+    fn primary_metric(&self) -> &str {
+        "best_acc"
+    }
+
+    fn check(&self, config: &Table, method: &MethodDef) -> Result<(), String> {
+        ClassifyConfig::from_table(config)?;
+        MethodSpec::from_table(&method.name, &method.table)?;
+        Ok(())
+    }
+
+    fn run(
+        &self,
+        config: &Table,
+        method: &MethodDef,
+        ctx: &RunContext,
+    ) -> anyhow::Result<RunOutcome> {
+        let config = ClassifyConfig::from_table(config).map_err(anyhow::Error::msg)?;
+        let spec =
+            MethodSpec::from_table(&method.name, &method.table).map_err(anyhow::Error::msg)?;
+        kd_core::set_threads(ctx.threads);
+        let device = parse_device(&ctx.device).map_err(anyhow::Error::msg)?;
+        let (data, inputs) = self.source.load()?;
+        let data = data.to_device(device);
+        let classes = data.num_classes;
+        let settings = config.train_settings();
+        let teacher_cfg = config.teacher.clone();
+        let student_cfg = config.student.clone();
+        let build_teacher = move |p: &tch::nn::Path| teacher_cfg.build(p, inputs, classes);
+        let build_student = move |p: &tch::nn::Path| student_cfg.build(p, inputs, classes);
+        let cache = TeacherCache::new(ctx.cache_dir.join("teachers"));
+        let setup = ClassificationSetup {
+            data: &data,
+            settings: &settings,
+            device,
+            seed: ctx.seed,
+            build_teacher: &build_teacher,
+            build_student: &build_student,
+            teacher_key: format!(
+                "classify|{}|{:?}|{:?}|{:?}",
+                self.name, self.source, config.teacher, settings
+            ),
+            cache: Some(&cache),
+        };
+        let mut curves = Vec::new();
+        let epochs = config.epochs;
+        let mut on_epoch = |role: &str, r: &kd_core::train::EpochRecord| {
+            (ctx.progress)(&format!(
+                "{role} epoch {}/{epochs} val_acc {:.3}",
+                r.epoch, r.val_acc
+            ));
+            let prefix = if role == "teacher" && spec.regime != kd_core::method::Regime::Teacher {
+                "teacher/"
+            } else {
+                ""
+            };
+            for (split, metric, value) in [
+                ("train", "loss", r.train_loss),
+                ("train", "acc", r.train_acc),
+                ("val", "loss", r.val_loss),
+                ("val", "acc", r.val_acc),
+                ("test", "loss", r.test_loss),
+                ("test", "acc", r.test_acc),
+            ] {
+                curves.push(CurvePoint {
+                    step: r.epoch as u64,
+                    split: format!("{prefix}{split}"),
+                    metric: metric.into(),
+                    value,
+                });
+            }
+        };
+        match run_classification(&spec, &setup, &mut on_epoch) {
+            Ok(result) => Ok(RunOutcome {
+                status: RunStatus::Ok,
+                scores: scores_of(&result.report),
+                curves,
+                params_student: result.params_student,
+                params_teacher: result.params_teacher,
+                message: String::new(),
+            }),
+            Err(TrainError::Diverged { epoch, loss }) => Ok(RunOutcome {
+                status: RunStatus::Diverged,
+                scores: vec![],
+                curves,
+                params_student: None,
+                params_teacher: None,
+                message: format!("training loss became {loss} in epoch {epoch}"),
+            }),
+            Err(TrainError::Other(e)) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! kd-vision: image data sets, the vision model zoo and the vision benchmark tasks.
+//!
+//! - [`digits`]: the shipped 8x8 digits and their fixed split.
+//! - [`models`]: the model zoo (MLP).
+//! - [`classify`]: classification tasks run by every distillation method.
+//! - [`tasks`]: the tasks this crate registers with the harness.
+pub mod classify;
+pub mod digits;
+pub mod models;
+pub mod tasks;

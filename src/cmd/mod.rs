@@ -1,0 +1,3 @@
+//! One module per CLI command; each parses nothing itself and delegates to the crates.
+pub mod list;
+pub mod run;

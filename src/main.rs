@@ -1,0 +1,74 @@
+//! kdbench: a benchmark harness for knowledge distillation. This binary only parses the
+//! command line and delegates to the crates.
+mod cmd;
+mod wiring;
+
+use clap::{Parser, Subcommand};
+use kd_harness::error::BadInput;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "kdbench",
+    version,
+    about = "Benchmark harness for knowledge distillation"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List built-in suites, tasks or methods.
+    List {
+        /// suites, tasks or methods.
+        #[arg(value_enum)]
+        what: cmd::list::What,
+    },
+    /// Run a suite: tasks x methods x seeds, then print the leaderboard.
+    Run(Box<cmd::run::RunArgs>),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let registry = wiring::registry();
+    let result = match cli.command {
+        Command::List { what } => cmd::list::list(&registry, what).map(|_| ExitCode::SUCCESS),
+        Command::Run(args) => cmd::run::run(&registry, &args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            if error.downcast_ref::<BadInput>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+/// The data folder: `--data-dir`, else `$KDBENCH_DATA`, else the per-user cache.
+pub fn data_dir(flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| std::env::var_os("KDBENCH_DATA").map(PathBuf::from))
+        .unwrap_or_else(|| {
+            let base = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .unwrap_or_else(|| PathBuf::from("."));
+            base.join("kdbench").join("data")
+        })
+}

@@ -1,0 +1,51 @@
+//! Helpers shared by the end-to-end tests: run the real `kdbench` binary and read its CSVs.
+#![allow(dead_code)]
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `kdbench args...` and returns its output.
+pub fn kdbench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kdbench"))
+        .args(args)
+        .output()
+        .expect("kdbench runs")
+}
+
+/// stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// stdout as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Header and data rows of a CSV file.
+pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+/// Values of `metric` per (method, seed) from a scores file, sorted.
+pub fn metric_values(scores: &Path, metric: &str) -> Vec<(String, String, f64)> {
+    let (_, rows) = read_csv(scores);
+    let mut values: Vec<(String, String, f64)> = rows
+        .iter()
+        .filter(|r| r[4] == metric)
+        .map(|r| (r[2].clone(), r[3].clone(), r[5].parse().unwrap()))
+        .collect();
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    values
+}
