@@ -4,7 +4,9 @@ use crate::method::{MethodSpec, Regime};
 use crate::model::{count_parameters, Classifier};
 use crate::seeding::{seed_torch, stream};
 use crate::teacher_cache::TeacherCache;
-use crate::train::{train_classifier, EpochRecord, TrainError, TrainReport, TrainSettings};
+use crate::train::{
+    train_classifier, EpochRecord, TrainError, TrainJob, TrainReport, TrainSettings,
+};
 use tch::{nn, Device};
 
 /// Builds a model's layers under a var-store path.
@@ -61,16 +63,15 @@ fn trained_teacher(
     let mut train = |vs: &nn::VarStore| {
         trained = true;
         let mut rng = stream(setup.seed, "teacher-data-order");
-        train_classifier(
-            teacher.as_ref(),
+        let job = TrainJob {
+            model: teacher.as_ref(),
             vs,
-            setup.data,
-            setup.settings,
-            &objective,
-            None,
-            &mut rng,
-            &mut |r| on_epoch("teacher", r),
-        )
+            data: setup.data,
+            settings: setup.settings,
+            method: &objective,
+            teacher: None,
+        };
+        train_classifier(job, &mut rng, &mut |r| on_epoch("teacher", r))
     };
     let key = format!("{}|seed={}", setup.teacher_key, setup.seed);
     let report = match setup.cache {
@@ -113,16 +114,15 @@ pub fn run_classification(
             let vs = nn::VarStore::new(setup.device);
             let student = (setup.build_student)(&vs.root());
             let mut rng = stream(setup.seed, "student-data-order");
-            let report = train_classifier(
-                student.as_ref(),
-                &vs,
-                setup.data,
-                setup.settings,
+            let job = TrainJob {
+                model: student.as_ref(),
+                vs: &vs,
+                data: setup.data,
+                settings: setup.settings,
                 method,
-                teacher.as_ref().map(|(_, t, _)| t.as_ref()),
-                &mut rng,
-                &mut |r| on_epoch("student", r),
-            )?;
+                teacher: teacher.as_ref().map(|(_, t, _)| t.as_ref()),
+            };
+            let report = train_classifier(job, &mut rng, &mut |r| on_epoch("student", r))?;
             Ok(ClassificationResult {
                 report,
                 params_student: Some(count_parameters(&vs)),

@@ -118,20 +118,37 @@ pub fn evaluate(model: &dyn Classifier, split: &Split, batch_size: usize) -> (f6
     })
 }
 
-/// Trains `model` (whose variables live in `vs`) with `method`'s objective.
-///
-/// `teacher`, when given, is run in eval mode without gradients on every batch.
-/// `rng` orders the data. `on_epoch` sees every epoch's record as it completes.
+/// One model to train and what to train it on.
+pub struct TrainJob<'a> {
+    /// The model being trained.
+    pub model: &'a dyn Classifier,
+    /// Its variables.
+    pub vs: &'a nn::VarStore,
+    /// The data.
+    pub data: &'a Dataset,
+    /// Budget and optimiser.
+    pub settings: &'a TrainSettings,
+    /// The objective.
+    pub method: &'a MethodSpec,
+    /// A frozen teacher, run in eval mode without gradients on every batch.
+    pub teacher: Option<&'a dyn Classifier>,
+}
+
+/// Trains `job.model` with `job.method`'s objective. `rng` orders the data; `on_epoch`
+/// sees every epoch's record as it completes.
 pub fn train_classifier(
-    model: &dyn Classifier,
-    vs: &nn::VarStore,
-    data: &Dataset,
-    settings: &TrainSettings,
-    method: &MethodSpec,
-    teacher: Option<&dyn Classifier>,
+    job: TrainJob,
     rng: &mut Pcg64,
     on_epoch: &mut dyn FnMut(&EpochRecord),
 ) -> Result<TrainReport, TrainError> {
+    let TrainJob {
+        model,
+        vs,
+        data,
+        settings,
+        method,
+        teacher,
+    } = job;
     let mut optimizer = settings.optim.build(vs)?;
     let batches_per_epoch = data.train.len().div_ceil(settings.batch_size.max(1));
     let total_steps = (settings.epochs * batches_per_epoch).max(1);

@@ -90,7 +90,7 @@ mod tests {
             let grad = Vec::<f32>::try_from(student.grad().view([3])).unwrap();
             for (g, e) in grad.iter().zip(expected_grad) {
                 assert!(
-                    (*g as f64 - e as f64).abs() < 1e-5,
+                    (*g as f64 - e).abs() < 1e-5,
                     "T={temperature}: grad {grad:?}"
                 );
             }
