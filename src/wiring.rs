@@ -16,6 +16,9 @@ pub fn registry() -> Registry {
     for task in kd_vision::tasks::vision_tasks() {
         registry.add_task(task);
     }
+    for spec in kd_vision::datasets::vision_data() {
+        registry.add_data(spec);
+    }
     for (name, table) in builtin_method_tables() {
         registry
             .add_method(&name, table)

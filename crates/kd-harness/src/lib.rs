@@ -9,6 +9,7 @@
 //! - [`registry`]: the tasks, methods and suites the binary registers.
 //! - [`task`]: the task interface; [`error`]: the exit-status-2 error kind.
 pub mod config;
+pub mod data;
 pub mod error;
 pub mod matrix;
 pub mod registry;

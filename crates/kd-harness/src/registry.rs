@@ -1,4 +1,5 @@
 //! The registry the binary fills: tasks, methods and built-in suites.
+use crate::data::DataSpec;
 use crate::task::{MethodDef, Task};
 use std::sync::Arc;
 use toml::Table;
@@ -11,6 +12,7 @@ pub struct Registry {
     tasks: Vec<Arc<dyn Task>>,
     methods: Vec<MethodDef>,
     suites: Vec<(String, String)>,
+    data: Vec<DataSpec>,
     check_method: MethodChecker,
 }
 
@@ -21,6 +23,7 @@ impl Registry {
             tasks: vec![],
             methods: vec![],
             suites: vec![],
+            data: vec![],
             check_method,
         }
     }
@@ -47,6 +50,17 @@ impl Registry {
     pub fn add_suite(&mut self, name: &str, toml_text: &str) {
         self.suites.retain(|(n, _)| n != name);
         self.suites.push((name.to_string(), toml_text.to_string()));
+    }
+
+    /// Adds a fetchable data set.
+    pub fn add_data(&mut self, spec: DataSpec) {
+        self.data.retain(|d| d.name != spec.name);
+        self.data.push(spec);
+    }
+
+    /// Every fetchable data set.
+    pub fn data(&self) -> &[DataSpec] {
+        &self.data
     }
 
     /// The task called `name`.

@@ -84,12 +84,38 @@ impl ClassifyConfig {
 pub enum DataSource {
     /// The shipped 8x8 digits (64 features).
     Digits,
+    /// An MNIST-format (IDX) data set fetched into the data folder under this name; the last
+    /// 5,000 training images are the validation split.
+    Idx(&'static str),
 }
 
 impl DataSource {
-    fn load(self) -> anyhow::Result<(Dataset, i64)> {
+    /// Why the data cannot be loaded from `data_dir`, if it cannot (the run is then skipped).
+    fn missing(self, data_dir: &std::path::Path) -> Option<String> {
+        match self {
+            DataSource::Digits => None,
+            DataSource::Idx(name) => {
+                let present = crate::datasets::vision_data()
+                    .iter()
+                    .find(|s| s.name == name)
+                    .is_some_and(|s| s.present(data_dir));
+                (!present).then(|| {
+                    format!(
+                        "data set '{name}' is not in {}; run `kdbench data fetch {name}` (or pass --data-dir)",
+                        data_dir.display()
+                    )
+                })
+            }
+        }
+    }
+
+    fn load(self, data_dir: &std::path::Path) -> anyhow::Result<(Dataset, i64)> {
         match self {
             DataSource::Digits => Ok((digits_dataset()?, 64)),
+            DataSource::Idx(name) => Ok((
+                crate::datasets::load_idx_dataset(&data_dir.join(name), 5000)?,
+                784,
+            )),
         }
     }
 }
@@ -164,9 +190,12 @@ impl Task for ClassificationTask {
         let config = ClassifyConfig::from_table(config).map_err(anyhow::Error::msg)?;
         let spec =
             MethodSpec::from_table(&method.name, &method.table).map_err(anyhow::Error::msg)?;
+        if let Some(reason) = self.source.missing(&ctx.data_dir) {
+            return Ok(RunOutcome::skipped(reason));
+        }
         kd_core::set_threads(ctx.threads);
         let device = parse_device(&ctx.device).map_err(anyhow::Error::msg)?;
-        let (data, inputs) = self.source.load()?;
+        let (data, inputs) = self.source.load(&ctx.data_dir)?;
         let data = data.to_device(device);
         let classes = data.num_classes;
         let settings = config.train_settings();

@@ -5,6 +5,8 @@
 //! - [`classify`]: classification tasks run by every distillation method.
 //! - [`tasks`]: the tasks this crate registers with the harness.
 pub mod classify;
+pub mod datasets;
 pub mod digits;
+pub mod idx;
 pub mod models;
 pub mod tasks;

@@ -13,9 +13,42 @@ fn mlp(hidden: &[i64], dropout: f64) -> ModelConfig {
     }
 }
 
+/// The MLP recipe shared by the MNIST-format tasks: Hinton et al.'s 2x1200 teacher with
+/// dropout and 2x800 student, SGD with Nesterov momentum and a one-cycle schedule.
+fn mnist_mlp_config(epochs: usize) -> ClassifyConfig {
+    ClassifyConfig {
+        epochs,
+        batch_size: 128,
+        optimizer: "sgd".into(),
+        lr: 0.1,
+        momentum: 0.9,
+        weight_decay: 0.0,
+        nesterov: true,
+        lr_schedule: "onecycle".into(),
+        teacher: ModelConfig {
+            input_dropout: 0.2,
+            ..mlp(&[1200, 1200], 0.5)
+        },
+        student: mlp(&[800, 800], 0.0),
+    }
+}
+
 /// Every vision task.
 pub fn vision_tasks() -> Vec<Arc<dyn Task>> {
-    vec![Arc::new(ClassificationTask::new(
+    vec![
+        Arc::new(ClassificationTask::new(
+            "mnist-mlp",
+            "MNIST (fetch: mnist): MLP 2x1200 teacher with dropout, MLP 2x800 student (Hinton et al. 2015)",
+            DataSource::Idx("mnist"),
+            mnist_mlp_config(12),
+        )),
+        Arc::new(ClassificationTask::new(
+            "fashion-mnist-mlp",
+            "Fashion-MNIST (fetch: fashion-mnist): MLP 2x1200 teacher with dropout, MLP 2x800 student",
+            DataSource::Idx("fashion-mnist"),
+            mnist_mlp_config(12),
+        )),
+        Arc::new(ClassificationTask::new(
         "digits-mlp",
         "8x8 digits (shipped, 1,797 images): MLP 64-512-512-10 teacher, MLP 64-16-10 student",
         DataSource::Digits,
@@ -31,5 +64,6 @@ pub fn vision_tasks() -> Vec<Arc<dyn Task>> {
             teacher: mlp(&[512, 512], 0.3),
             student: mlp(&[16], 0.0),
         },
-    ))]
+    )),
+    ]
 }
