@@ -109,13 +109,18 @@ impl DataSource {
         }
     }
 
-    fn load(self, data_dir: &std::path::Path) -> anyhow::Result<(Dataset, i64)> {
+    /// The shape of one input (without the batch dimension).
+    pub fn input_shape(self) -> Vec<i64> {
         match self {
-            DataSource::Digits => Ok((digits_dataset()?, 64)),
-            DataSource::Idx(name) => Ok((
-                crate::datasets::load_idx_dataset(&data_dir.join(name), 5000)?,
-                784,
-            )),
+            DataSource::Digits => vec![64],
+            DataSource::Idx(_) => vec![1, 28, 28],
+        }
+    }
+
+    fn load(self, data_dir: &std::path::Path) -> anyhow::Result<Dataset> {
+        match self {
+            DataSource::Digits => digits_dataset(),
+            DataSource::Idx(name) => crate::datasets::load_idx_dataset(&data_dir.join(name), 5000),
         }
     }
 }
@@ -176,7 +181,10 @@ impl Task for ClassificationTask {
     }
 
     fn check(&self, config: &Table, method: &MethodDef) -> Result<(), String> {
-        ClassifyConfig::from_table(config)?;
+        let config = ClassifyConfig::from_table(config)?;
+        let shape = self.source.input_shape();
+        config.teacher.check_input("teacher", &shape)?;
+        config.student.check_input("student", &shape)?;
         MethodSpec::from_table(&method.name, &method.table)?;
         Ok(())
     }
@@ -195,14 +203,16 @@ impl Task for ClassificationTask {
         }
         kd_core::set_threads(ctx.threads);
         let device = parse_device(&ctx.device).map_err(anyhow::Error::msg)?;
-        let (data, inputs) = self.source.load(&ctx.data_dir)?;
+        let data = self.source.load(&ctx.data_dir)?;
+        let shape = self.source.input_shape();
         let data = data.to_device(device);
         let classes = data.num_classes;
         let settings = config.train_settings();
         let teacher_cfg = config.teacher.clone();
         let student_cfg = config.student.clone();
-        let build_teacher = move |p: &tch::nn::Path| teacher_cfg.build(p, inputs, classes);
-        let build_student = move |p: &tch::nn::Path| student_cfg.build(p, inputs, classes);
+        let teacher_shape = shape.clone();
+        let build_teacher = move |p: &tch::nn::Path| teacher_cfg.build(p, &teacher_shape, classes);
+        let build_student = move |p: &tch::nn::Path| student_cfg.build(p, &shape, classes);
         let cache = TeacherCache::new(ctx.cache_dir.join("teachers"));
         let setup = ClassificationSetup {
             data: &data,

@@ -8,7 +8,18 @@ fn mlp(hidden: &[i64], dropout: f64) -> ModelConfig {
     ModelConfig {
         arch: "mlp".into(),
         hidden: hidden.to_vec(),
+        channels: vec![],
         dropout,
+        input_dropout: 0.0,
+    }
+}
+
+fn lenet(channels: &[i64], hidden: &[i64]) -> ModelConfig {
+    ModelConfig {
+        arch: "lenet5".into(),
+        hidden: hidden.to_vec(),
+        channels: channels.to_vec(),
+        dropout: 0.0,
         input_dropout: 0.0,
     }
 }
@@ -41,6 +52,21 @@ pub fn vision_tasks() -> Vec<Arc<dyn Task>> {
             "MNIST (fetch: mnist): MLP 2x1200 teacher with dropout, MLP 2x800 student (Hinton et al. 2015)",
             DataSource::Idx("mnist"),
             mnist_mlp_config(12),
+        )),
+        Arc::new(ClassificationTask::new(
+            "mnist-lenet",
+            "MNIST (fetch: mnist): LeNet-5 teacher with 2x wider layers, classic LeNet-5 student",
+            DataSource::Idx("mnist"),
+            ClassifyConfig {
+                epochs: 8,
+                batch_size: 128,
+                optimizer: "adam".into(),
+                lr: 2e-3,
+                lr_schedule: "cosine".into(),
+                teacher: lenet(&[12, 32], &[240, 168]),
+                student: lenet(&[6, 16], &[120, 84]),
+                ..mnist_mlp_config(8)
+            },
         )),
         Arc::new(ClassificationTask::new(
             "fashion-mnist-mlp",

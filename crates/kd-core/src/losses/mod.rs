@@ -44,7 +44,7 @@ static REGISTRY: LazyLock<RwLock<BTreeMap<String, (LossFactory, &'static str)>>>
             "ce".into(),
             (
                 CrossEntropy::from_params,
-                "cross-entropy with the true labels",
+                "cross-entropy with the true labels (optional label smoothing)",
             ),
         );
         map.insert(
