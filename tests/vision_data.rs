@@ -8,7 +8,11 @@ fn absent_data_is_skipped_with_a_hint() {
     let empty = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let suite = out.path().join("mnist-only.toml");
-    std::fs::write(&suite, "tasks = ['mnist-mlp']\nmethods = ['student']\nseeds = [0]").unwrap();
+    std::fs::write(
+        &suite,
+        "tasks = ['mnist-mlp']\nmethods = ['student']\nseeds = [0]",
+    )
+    .unwrap();
     let result = kdbench(&[
         "run",
         "--suite",
@@ -22,7 +26,11 @@ fn absent_data_is_skipped_with_a_hint() {
     let (_, runs) = read_csv(&out.path().join("r/runs.csv"));
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0][5], "skipped");
-    assert!(runs[0][13].contains("kdbench data fetch mnist"), "{}", runs[0][13]);
+    assert!(
+        runs[0][13].contains("kdbench data fetch mnist"),
+        "{}",
+        runs[0][13]
+    );
     let (_, scores) = read_csv(&out.path().join("r/scores.csv"));
     assert!(scores.is_empty());
 }
@@ -31,14 +39,22 @@ fn absent_data_is_skipped_with_a_hint() {
 fn fetched_mnist_verifies_and_a_student_learns_it() {
     // The default data folder (per-user cache), so repeated test runs fetch only once.
     let fetch = kdbench(&["data", "fetch", "mnist"]);
-    assert!(fetch.status.success(), "fetching MNIST failed: {}", stderr(&fetch));
+    assert!(
+        fetch.status.success(),
+        "fetching MNIST failed: {}",
+        stderr(&fetch)
+    );
     let verify = kdbench(&["data", "verify", "mnist"]);
     assert!(verify.status.success(), "{}", stderr(&verify));
     assert!(stdout(&verify).contains("mnist: ok"));
 
     let out = tempfile::tempdir().unwrap();
     let suite = out.path().join("mnist-student.toml");
-    std::fs::write(&suite, "tasks = ['mnist-mlp']\nmethods = ['student']\nseeds = [0]").unwrap();
+    std::fs::write(
+        &suite,
+        "tasks = ['mnist-mlp']\nmethods = ['student']\nseeds = [0]",
+    )
+    .unwrap();
     let result = kdbench(&[
         "run",
         "--suite",
@@ -52,18 +68,36 @@ fn fetched_mnist_verifies_and_a_student_learns_it() {
     let values = metric_values(&out.path().join("r/scores.csv"), "final_acc");
     assert_eq!(values.len(), 1);
     // One epoch of a 2x800 MLP on the real 55,000 training images; chance is 10%.
-    assert!(values[0].2 > 0.95, "MNIST test accuracy after one epoch: {}", values[0].2);
+    assert!(
+        values[0].2 > 0.95,
+        "MNIST test accuracy after one epoch: {}",
+        values[0].2
+    );
 }
 
 #[test]
 fn unknown_data_sets_are_bad_input() {
     let out = kdbench(&["data", "fetch", "cifar-1000"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("known: mnist, fashion-mnist"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("known: mnist, fashion-mnist"),
+        "{}",
+        stderr(&out)
+    );
     let damaged = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(damaged.path().join("mnist")).unwrap();
-    std::fs::write(damaged.path().join("mnist/t10k-labels-idx1-ubyte"), "garbage").unwrap();
-    let out = kdbench(&["data", "verify", "mnist", "--data-dir", damaged.path().to_str().unwrap()]);
+    std::fs::write(
+        damaged.path().join("mnist/t10k-labels-idx1-ubyte"),
+        "garbage",
+    )
+    .unwrap();
+    let out = kdbench(&[
+        "data",
+        "verify",
+        "mnist",
+        "--data-dir",
+        damaged.path().to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("missing"), "{}", stderr(&out));
 }

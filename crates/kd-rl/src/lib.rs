@@ -1,1 +1,36 @@
-//! placeholder
+//! kd-rl: kdbench's reinforcement-learning environments, in pure Rust.
+//!
+//! Bit-exact ports of Gymnasium 1.4.0 environments as they run under NumPy 2
+//! (NEP 50 promotion), seeding included, so a Rust rollout from
+//! `reset(Some(seed))` reproduces the Python one observation for observation.
+//!
+//! - [`seeding`]: NumPy's `SeedSequence`, `PCG64` and `Generator::uniform`.
+//! - [`space`]: `float32` Box spaces.
+//! - [`mod@env`]: the Gymnasium-shaped [`Env`] trait, [`Step`] and [`Info`].
+//! - [`envs`]: `Pendulum-v1`, `MountainCarContinuous-v0` and the [`make`] registry.
+//! - [`wrappers`]: [`TimeLimit`] and the vectorised [`VecEnv`].
+//! - [`mod@replay`]: replaying an actions CSV into a trajectory CSV ([`replay()`]).
+//! - [`error`]: the crate's [`Error`].
+//!
+//! Reference data and the dtype rules the ports follow are in
+//! `tests/data/gymnasium/README.md`. The Pendulum reward calls the platform's
+//! C `pow`/`powf` (glibc on Linux, as NumPy does), so exactness of rewards is
+//! established for x86_64 glibc.
+#![warn(missing_docs)]
+
+pub mod env;
+pub mod envs;
+pub mod error;
+mod numpy_math;
+pub mod replay;
+pub mod seeding;
+pub mod space;
+pub mod wrappers;
+
+pub use env::{Env, EnvRng, Info, Step};
+pub use envs::{make, make_unwrapped};
+pub use error::Error;
+pub use replay::{replay, ReplayError, ReplaySummary};
+pub use seeding::{Generator, Pcg64, SeedSequence};
+pub use space::BoxSpace;
+pub use wrappers::{AutoresetMode, Execution, TimeLimit, VecEnv, VecStep};
