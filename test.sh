@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/libtorch.sh
-exec cargo test --release --workspace "$@"
+exec cargo test --release --workspace --no-fail-fast "$@"

@@ -167,7 +167,7 @@ mod tests {
             err.starts_with("imgs:") && err.contains("truncated"),
             "{err}"
         );
-        let err = parse_images(&encode_labels(&[1]), "imgs")
+        let err = parse_images(&encode_labels(&[1; 12]), "imgs")
             .unwrap_err()
             .to_string();
         assert!(err.contains("bad magic number 2049"), "{err}");
