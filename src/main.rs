@@ -29,6 +29,12 @@ enum Command {
     },
     /// Run a suite: tasks x methods x seeds, then print the leaderboard.
     Run(Box<cmd::run::RunArgs>),
+    /// Compare every method against a baseline (per task, or across tasks with --aggregate).
+    Compare(cmd::compare::CompareArgs),
+    /// Flag significant regressions of current scores against reference scores (exit 1).
+    Gate(cmd::gate::GateArgs),
+    /// Print the leaderboard of scores files.
+    Leaderboard(cmd::leaderboard::LeaderboardArgs),
     /// Environment tools (RL).
     #[command(subcommand)]
     Env(EnvCommand),
@@ -79,6 +85,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::List { what } => cmd::list::list(&registry, what).map(|_| ExitCode::SUCCESS),
         Command::Run(args) => cmd::run::run(&registry, &args),
+        Command::Compare(args) => cmd::compare::run(&args).map(|_| ExitCode::SUCCESS),
+        Command::Gate(args) => cmd::gate::run(&args),
+        Command::Leaderboard(args) => cmd::leaderboard::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Env(EnvCommand::Replay {
             env_id,
             seed,

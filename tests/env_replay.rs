@@ -4,8 +4,12 @@ use common::*;
 
 #[test]
 fn replay_matches_the_gymnasium_recordings() {
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/kd-rl/tests/data/gymnasium");
-    for file in ["Pendulum-v1_seed1.json", "MountainCarContinuous-v0_seed0_pump.json"] {
+    let data =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/kd-rl/tests/data/gymnasium");
+    for file in [
+        "Pendulum-v1_seed1.json",
+        "MountainCarContinuous-v0_seed0_pump.json",
+    ] {
         let reference: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(data.join(file)).unwrap()).unwrap();
         let steps = reference["steps"].as_array().unwrap();
@@ -38,16 +42,42 @@ fn replay_matches_the_gymnasium_recordings() {
         let text = stdout(&out);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("t,reward,terminated,truncated,obs_0"));
-        assert_eq!(lines.len(), steps.len() + 2, "{file}: header, reset and one row per step");
-        let obs_of = |line: &str| -> Vec<f32> { line.split(',').skip(4).map(|v| v.parse().unwrap()).collect() };
-        let expect_obs = |v: &serde_json::Value| -> Vec<f32> {
-            v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+        assert_eq!(
+            lines.len(),
+            steps.len() + 2,
+            "{file}: header, reset and one row per step"
+        );
+        let obs_of = |line: &str| -> Vec<f32> {
+            line.split(',')
+                .skip(4)
+                .map(|v| v.parse().unwrap())
+                .collect()
         };
-        assert_eq!(obs_of(lines[1]), expect_obs(&reference["reset_obs"]), "{file}: reset");
+        let expect_obs = |v: &serde_json::Value| -> Vec<f32> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect()
+        };
+        assert_eq!(
+            obs_of(lines[1]),
+            expect_obs(&reference["reset_obs"]),
+            "{file}: reset"
+        );
         for (line, step) in lines[2..].iter().zip(steps) {
             let cells: Vec<&str> = line.split(',').collect();
-            assert_eq!(obs_of(line), expect_obs(&step["obs"]), "{file}: step {}", cells[0]);
-            assert_eq!(cells[1].parse::<f64>().unwrap(), step["reward"].as_f64().unwrap(), "{file}: reward");
+            assert_eq!(
+                obs_of(line),
+                expect_obs(&step["obs"]),
+                "{file}: step {}",
+                cells[0]
+            );
+            assert_eq!(
+                cells[1].parse::<f64>().unwrap(),
+                step["reward"].as_f64().unwrap(),
+                "{file}: reward"
+            );
             assert_eq!(cells[2], step["terminated"].to_string());
             assert_eq!(cells[3], step["truncated"].to_string());
         }
@@ -59,7 +89,16 @@ fn bad_action_files_name_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let actions = dir.path().join("a.csv");
     std::fs::write(&actions, "0.5\n0.1,0.2\n").unwrap();
-    let out = kdbench(&["env", "replay", "--env", "Pendulum-v1", "--seed", "0", "--actions", actions.to_str().unwrap()]);
+    let out = kdbench(&[
+        "env",
+        "replay",
+        "--env",
+        "Pendulum-v1",
+        "--seed",
+        "0",
+        "--actions",
+        actions.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("a.csv:2"), "{}", stderr(&out));
 }

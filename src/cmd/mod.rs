@@ -1,5 +1,9 @@
 //! One module per CLI command; each parses nothing itself and delegates to the crates.
+pub mod compare;
 pub mod data;
 pub mod env;
+pub mod gate;
+pub mod leaderboard;
 pub mod list;
 pub mod run;
+pub mod scores;

@@ -2,11 +2,13 @@
 //! and print the leaderboard.
 use kd_harness::config::Override;
 use kd_harness::error::bad_input;
+use kd_harness::leaderboard;
 use kd_harness::matrix::{build_matrix, parse_shard, MatrixOptions};
 use kd_harness::registry::Registry;
 use kd_harness::runner::{git_rev, run_cells, RunOptions};
-use kd_harness::store::ResultsStore;
+use kd_harness::store::{read_scores, write_atomic, ResultsStore};
 use kd_harness::suite::{parse_seeds, Suite};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -118,9 +120,64 @@ pub fn run(registry: &Registry, args: &RunArgs) -> anyhow::Result<ExitCode> {
         "kdbench: {} ok, {} diverged, {} failed, {} skipped, {} already done",
         summary.ok, summary.diverged, summary.failed, summary.skipped, summary.reused
     );
+    let metric_of = |task: &str| {
+        suite.metric.clone().unwrap_or_else(|| {
+            registry
+                .task(task)
+                .map(|t| t.primary_metric().to_string())
+                .unwrap_or_default()
+        })
+    };
+    let markdown = write_leaderboard(&store, &cells, &metric_of)?;
+    println!("{markdown}");
     Ok(if summary.failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Builds the leaderboard of this run's cells from `scores.csv`, writes `leaderboard.csv`
+/// and `leaderboard.md`, and returns the Markdown of each task's shown metric.
+fn write_leaderboard(
+    store: &ResultsStore,
+    cells: &[kd_harness::matrix::Cell],
+    metric_of: &dyn Fn(&str) -> String,
+) -> anyhow::Result<String> {
+    let wanted: BTreeSet<(&str, &str, u64)> = cells
+        .iter()
+        .map(|c| (c.task.as_str(), c.method.name.as_str(), c.seed))
+        .collect();
+    let baselines: BTreeMap<&str, &str> = cells
+        .iter()
+        .map(|c| (c.task.as_str(), c.baseline.as_str()))
+        .collect();
+    let scores: Vec<_> = read_scores(&store.scores_path())?
+        .into_iter()
+        .filter(|r| wanted.contains(&(r.task.as_str(), r.method.as_str(), r.seed)))
+        .collect();
+    let board = leaderboard::build(&scores, &|task| {
+        baselines
+            .get(task)
+            .copied()
+            .unwrap_or("student")
+            .to_string()
+    });
+    for warning in &board.warnings {
+        eprintln!("kdbench: note: {warning}");
+    }
+    write_atomic(
+        &store.dir().join("leaderboard.csv"),
+        leaderboard::to_csv(&board).as_bytes(),
+    )?;
+    let full = leaderboard::to_markdown(&board, &|_, _| true, 0.05);
+    write_atomic(
+        &store.dir().join("leaderboard.md"),
+        format!("# Leaderboard\n{full}").as_bytes(),
+    )?;
+    Ok(leaderboard::to_markdown(
+        &board,
+        &|task, metric| metric == metric_of(task),
+        0.05,
+    ))
 }

@@ -11,7 +11,9 @@
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod leaderboard;
 pub mod matrix;
+pub mod metrics;
 pub mod registry;
 pub mod runner;
 pub mod store;

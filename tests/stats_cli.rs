@@ -1,0 +1,215 @@
+//! End-to-end: `kdbench compare`, `gate` and `leaderboard` on the golden statistics files
+//! (computed with SciPy, statsmodels and rliable) and on constructed regressions.
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn golden(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/kd-stats/tests/data")
+        .join(name)
+}
+
+/// Compares two CSV texts cell by cell: numbers within `rel` relative (or 1e-12 absolute).
+fn assert_csv_close(got: &str, want: &str, rel: f64, skip_columns: &[&str]) {
+    let parse = |t: &str| -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(t.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    };
+    let (got, want) = (parse(got), parse(want));
+    assert_eq!(got.len(), want.len(), "row count");
+    let header = &want[0];
+    for (g, w) in got.iter().zip(&want) {
+        for (i, name) in header.iter().enumerate() {
+            if skip_columns.contains(&name.as_str()) {
+                continue;
+            }
+            let (a, b) = (&g[i], &w[i]);
+            match (a.parse::<f64>(), b.parse::<f64>()) {
+                (Ok(x), Ok(y)) => assert!(
+                    (x - y).abs() <= rel * y.abs() || (x - y).abs() <= 1e-12,
+                    "column {name}: {x} vs {y}"
+                ),
+                _ => assert_eq!(a, b, "column {name}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn compare_reproduces_the_golden_tables() {
+    for set in ["small", "medium"] {
+        let scores = golden(&format!("scores_{set}.csv"));
+        let out = kdbench(&[
+            "compare",
+            "--scores",
+            scores.to_str().unwrap(),
+            "--baseline",
+            "kd",
+            "--metric",
+            "acc",
+            "--format",
+            "csv",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let want =
+            std::fs::read_to_string(golden(&format!("expected_compare_{set}_acc.csv"))).unwrap();
+        assert_csv_close(&stdout(&out), &want, 1e-7, &[]);
+
+        let out = kdbench(&[
+            "compare",
+            "--scores",
+            scores.to_str().unwrap(),
+            "--baseline",
+            "kd",
+            "--metric",
+            "acc",
+            "--format",
+            "csv",
+            "--aggregate",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let want =
+            std::fs::read_to_string(golden(&format!("expected_aggregate_{set}_acc.csv"))).unwrap();
+        // The golden aggregate files leave out the bootstrap CI columns (randomness-dependent).
+        let got: String = stdout(&out)
+            .lines()
+            .map(|l| l.split(',').take(9).collect::<Vec<_>>().join(",") + "\n")
+            .collect();
+        assert_csv_close(&got, &want, 1e-9, &[]);
+    }
+}
+
+#[test]
+fn compare_rejects_a_missing_baseline_or_metric() {
+    let scores = golden("scores_small.csv");
+    let s = scores.to_str().unwrap();
+    let out = kdbench(&[
+        "compare",
+        "--scores",
+        s,
+        "--baseline",
+        "student",
+        "--metric",
+        "acc",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--baseline student"),
+        "{}",
+        stderr(&out)
+    );
+    let out = kdbench(&[
+        "compare",
+        "--scores",
+        s,
+        "--baseline",
+        "kd",
+        "--metric",
+        "f1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--metric f1"), "{}", stderr(&out));
+    // The same runs given twice are refused, naming both files.
+    let out = kdbench(&["compare", "--scores", s, s, "--baseline", "kd"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is also in"), "{}", stderr(&out));
+}
+
+fn write_scores(path: &Path, rows: &[(&str, &str, &[f64])]) {
+    let mut text = String::from("suite,task,method,seed,metric,value\n");
+    for (task, method, values) in rows {
+        for (seed, v) in values.iter().enumerate() {
+            text.push_str(&format!("s,{task},{method},{seed},best_acc,{v}\n"));
+        }
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn gate_flags_a_real_drop_and_passes_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = dir.path().join("reference.csv");
+    let current = dir.path().join("current.csv");
+    let base: &[f64] = &[0.900, 0.905, 0.898, 0.903, 0.901];
+    write_scores(&reference, &[("t", "kd", base), ("t", "student", base)]);
+    // kd dropped by about 3 points; student moved within noise.
+    write_scores(
+        &current,
+        &[
+            ("t", "kd", &[0.870, 0.874, 0.868, 0.872, 0.871]),
+            ("t", "student", &[0.902, 0.899, 0.904, 0.900, 0.903]),
+        ],
+    );
+    let args = [
+        "gate",
+        "--current",
+        current.to_str().unwrap(),
+        "--reference",
+        reference.to_str().unwrap(),
+    ];
+    let out = kdbench(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("t ") && l.contains(" kd ") && l.ends_with("REGRESSION")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains(" student ") && l.ends_with("ok")),
+        "{text}"
+    );
+    // A minimum drop larger than the drop lets it pass.
+    let mut lenient = args.to_vec();
+    lenient.extend_from_slice(&["--min-drop", "0.05"]);
+    assert_eq!(kdbench(&lenient).status.code(), Some(0));
+    // Identical scores never regress.
+    let same = kdbench(&[
+        "gate",
+        "--current",
+        reference.to_str().unwrap(),
+        "--reference",
+        reference.to_str().unwrap(),
+    ]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+}
+
+#[test]
+fn leaderboard_ranks_methods_with_cis() {
+    let dir = tempfile::tempdir().unwrap();
+    let scores = dir.path().join("scores.csv");
+    write_scores(
+        &scores,
+        &[
+            ("t", "student", &[0.80, 0.81, 0.79]),
+            ("t", "kd", &[0.85, 0.86, 0.84]),
+        ],
+    );
+    let out = kdbench(&[
+        "leaderboard",
+        "--scores",
+        scores.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "task,metric,method,n,mean,std,ci95_low,ci95_high,rank,baseline,diff,welch_p,holm_p,mwu_p,hedges_g,prob_improvement");
+    assert!(
+        lines[1].starts_with("t,best_acc,kd,3,0.85,") && lines[1].contains(",1.0,student,"),
+        "{text}"
+    );
+    let md = stdout(&kdbench(&[
+        "leaderboard",
+        "--scores",
+        scores.to_str().unwrap(),
+    ]));
+    assert!(md.contains("| 1 | kd | 3 | 0.8500 ± 0.0100 |"), "{md}");
+}
