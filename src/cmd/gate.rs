@@ -82,6 +82,8 @@ pub fn run(args: &GateArgs) -> anyhow::Result<ExitCode> {
                 format!("{:+.4}", r.drop),
                 if r.p_holm.is_nan() {
                     "nan".into()
+                } else if r.p_holm < 1e-4 {
+                    format!("{:.1e}", r.p_holm)
                 } else {
                     format!("{:.4}", r.p_holm)
                 },
