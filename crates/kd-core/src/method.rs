@@ -121,6 +121,11 @@ impl MethodSpec {
         })
     }
 
+    /// True when any term needs 4-D feature maps from the models.
+    pub fn needs_feature_maps(&self) -> bool {
+        self.terms.iter().any(|t| t.loss.needs_feature_maps())
+    }
+
     /// The weighted sum of the terms for one batch.
     pub fn total_loss(&self, inputs: &LossInputs) -> Tensor {
         let mut total: Option<Tensor> = None;

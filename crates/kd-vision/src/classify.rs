@@ -185,7 +185,18 @@ impl Task for ClassificationTask {
         let shape = self.source.input_shape();
         config.teacher.check_input("teacher", &shape)?;
         config.student.check_input("student", &shape)?;
-        MethodSpec::from_table(&method.name, &method.table)?;
+        let spec = MethodSpec::from_table(&method.name, &method.table)?;
+        if spec.needs_feature_maps() {
+            for (key, model) in [("teacher", &config.teacher), ("student", &config.student)] {
+                if model.arch == "mlp" {
+                    return Err(format!(
+                        "method '{}' needs convolutional feature maps, but {key}.arch = \"mlp\" has none \
+                         (use a convolutional architecture such as lenet5)",
+                        method.name
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 

@@ -2,10 +2,14 @@
 //!
 //! Each loss reads what it needs from [`LossInputs`] and returns a scalar tensor. A method is a
 //! weighted sum of such terms (see [`crate::method`]).
+mod attention;
 mod cross_entropy;
+mod dkd;
 mod hinton;
 
+pub use attention::{attention_map, attention_transfer_loss, AttentionTransfer};
 pub use cross_entropy::CrossEntropy;
+pub use dkd::{dkd_loss, Dkd};
 pub use hinton::{hinton_kd_loss, HintonKd};
 
 use crate::model::Forward;
@@ -30,6 +34,10 @@ pub struct LossInputs<'a> {
 pub trait Loss: Send + Sync + std::fmt::Debug {
     /// True when the term needs the teacher's outputs.
     fn needs_teacher(&self) -> bool;
+    /// True when the term needs 4-D feature maps (convolutional models) from both models.
+    fn needs_feature_maps(&self) -> bool {
+        false
+    }
     /// The scalar loss for one batch.
     fn compute(&self, inputs: &LossInputs) -> Tensor;
 }
@@ -52,6 +60,20 @@ static REGISTRY: LazyLock<RwLock<BTreeMap<String, (LossFactory, &'static str)>>>
             (
                 HintonKd::from_params,
                 "Hinton KD: T^2 KL(teacher || student) at temperature T",
+            ),
+        );
+        map.insert(
+            "dkd".into(),
+            (
+                Dkd::from_params,
+                "decoupled KD: alpha T^2 TCKD + beta T^2 NCKD, with warm-up",
+            ),
+        );
+        map.insert(
+            "at".into(),
+            (
+                AttentionTransfer::from_params,
+                "attention transfer between paired conv feature maps",
             ),
         );
         RwLock::new(map)
