@@ -3,12 +3,20 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// Runs `kdbench args...` and returns its output.
+/// Runs `kdbench args...` and returns its output. `run` gets `--threads 1`: cargo runs the
+/// tests in parallel, and several libtorch thread pools on 2 cores slow each other down.
 pub fn kdbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kdbench"))
-        .args(args)
-        .output()
-        .expect("kdbench runs")
+    command(args).output().expect("kdbench runs")
+}
+
+/// The `kdbench` command for `args` (with `--threads 1` for `run`), not yet started.
+pub fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdbench"));
+    cmd.args(args);
+    if args.first() == Some(&"run") && !args.contains(&"--threads") {
+        cmd.args(["--threads", "1"]);
+    }
+    cmd
 }
 
 /// stderr as text.

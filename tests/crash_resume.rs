@@ -2,7 +2,7 @@
 //! results of an uninterrupted run, with every run present once and no torn row.
 mod common;
 use common::*;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const ARGS: &[&str] = &[
@@ -27,8 +27,7 @@ fn sigkill_mid_suite_then_resume_matches_an_uninterrupted_run() {
     let runs = crashed.path().join("runs.csv");
     let mut args = ARGS.to_vec();
     args.extend_from_slice(&["--out", crashed.path().to_str().unwrap()]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kdbench"))
-        .args(&args)
+    let mut child = command(&args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

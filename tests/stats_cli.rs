@@ -213,3 +213,46 @@ fn leaderboard_ranks_methods_with_cis() {
     ]));
     assert!(md.contains("| 1 | kd | 3 | 0.8500 ± 0.0100 |"), "{md}");
 }
+
+#[test]
+fn plot_writes_svg_and_png_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let scores = dir.path().join("scores.csv");
+    write_scores(
+        &scores,
+        &[
+            ("t", "student", &[0.80, 0.81, 0.79]),
+            ("t", "kd", &[0.85, 0.86, 0.84]),
+        ],
+    );
+    let out = dir.path().join("figs");
+    let result = kdbench(&[
+        "plot",
+        "--scores",
+        scores.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    for figure in [
+        "task_means_best_acc",
+        "aggregate_iqm_best_acc",
+        "performance_profile_best_acc",
+        "prob_improvement_best_acc",
+    ] {
+        let png = std::fs::read(out.join(format!("{figure}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{figure}");
+        let svg = std::fs::read_to_string(out.join(format!("{figure}.svg"))).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("kd"), "{figure}");
+    }
+    let bad = kdbench(&[
+        "plot",
+        "--scores",
+        scores.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--metrics",
+        "f1",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}

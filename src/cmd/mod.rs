@@ -5,5 +5,6 @@ pub mod env;
 pub mod gate;
 pub mod leaderboard;
 pub mod list;
+pub mod plot;
 pub mod run;
 pub mod scores;

@@ -2,12 +2,12 @@
 //! and print the leaderboard.
 use kd_harness::config::Override;
 use kd_harness::error::bad_input;
-use kd_harness::leaderboard;
 use kd_harness::matrix::{build_matrix, parse_shard, MatrixOptions};
 use kd_harness::registry::Registry;
 use kd_harness::runner::{git_rev, run_cells, RunOptions};
 use kd_harness::store::{read_scores, write_atomic, ResultsStore};
 use kd_harness::suite::{parse_seeds, Suite};
+use kd_harness::{leaderboard, plot};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +33,9 @@ pub struct RunArgs {
     /// Runs at once; the cores are divided between them.
     #[arg(long, default_value_t = 1)]
     pub jobs: usize,
+    /// Cores to use in all (divided between the jobs) [default: every available core].
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Results folder [default: results/<suite>].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -82,6 +85,9 @@ pub fn run(registry: &Registry, args: &RunArgs) -> anyhow::Result<ExitCode> {
     if args.jobs == 0 {
         return Err(bad_input("--jobs: expected at least 1"));
     }
+    if args.threads == Some(0) {
+        return Err(bad_input("--threads: expected at least 1"));
+    }
     kd_core::device::parse_device(&args.device).map_err(|e| bad_input(format!("--device: {e}")))?;
     let cells = build_matrix(&suite, registry, &options)?;
     if cells.is_empty() {
@@ -99,9 +105,11 @@ pub fn run(registry: &Registry, args: &RunArgs) -> anyhow::Result<ExitCode> {
         device: args.device.clone(),
         data_dir: crate::data_dir(args.data_dir.clone()),
         cache_dir: out.join("cache"),
-        cores: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+        cores: args.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        }),
         git_rev: git_rev(),
     };
     eprintln!(
@@ -130,11 +138,51 @@ pub fn run(registry: &Registry, args: &RunArgs) -> anyhow::Result<ExitCode> {
     };
     let markdown = write_leaderboard(&store, &cells, &metric_of)?;
     println!("{markdown}");
+    write_plots(&store, &cells);
     Ok(if summary.failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Draws the figures of this run's cells into `<out>/plots/`; a plotting problem is a
+/// warning, never a failed suite.
+fn write_plots(store: &ResultsStore, cells: &[kd_harness::matrix::Cell]) {
+    let result = (|| -> anyhow::Result<usize> {
+        let wanted: BTreeSet<(&str, &str, u64)> = cells
+            .iter()
+            .map(|c| (c.task.as_str(), c.method.name.as_str(), c.seed))
+            .collect();
+        let keep = |task: &str, method: &str, seed: u64| wanted.contains(&(task, method, seed));
+        let scores: Vec<_> = read_scores(&store.scores_path())?
+            .into_iter()
+            .filter(|r| keep(&r.task, &r.method, r.seed))
+            .collect();
+        let curves: Vec<_> = plot::read_curves(&store.dir().join("curves.csv"))?
+            .into_iter()
+            .filter(|r| keep(&r.task, &r.method, r.seed))
+            .collect();
+        let baseline = cells
+            .first()
+            .map(|c| c.baseline.as_str())
+            .unwrap_or("student");
+        let report = plot::plot_figures(
+            &scores,
+            &curves,
+            baseline,
+            &plot::default_metrics(&scores),
+            &store.dir().join("plots"),
+        )?;
+        Ok(report.files.len())
+    })();
+    match result {
+        Ok(n) => eprintln!(
+            "kdbench: {n} figures in {}",
+            store.dir().join("plots").display()
+        ),
+        Err(e) => eprintln!("kdbench: warning: could not draw the figures: {e:#}"),
+    }
 }
 
 /// Builds the leaderboard of this run's cells from `scores.csv`, writes `leaderboard.csv`

@@ -14,6 +14,7 @@ pub mod error;
 pub mod leaderboard;
 pub mod matrix;
 pub mod metrics;
+pub mod plot;
 pub mod registry;
 pub mod runner;
 pub mod store;

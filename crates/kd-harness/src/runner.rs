@@ -120,19 +120,32 @@ pub fn run_cells(
             .expect("static template")
             .progress_chars("=> "),
     );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot start {jobs} worker threads: {e}"))?;
-    let results: Vec<anyhow::Result<RunStatus>> = pool.install(|| {
-        use rayon::prelude::*;
-        pending
-            .par_iter()
-            .map(|cell| {
-                let status = run_one(cell, registry, store, options, threads, &bar)?;
-                bar.inc(1);
-                Ok(status)
+    // Workers pull cells in matrix order from a shared counter, so the runs that others
+    // depend on (teachers) start first and no worker idles while cells remain.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<anyhow::Result<RunStatus>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let Some(cell) = pending.get(i) else { break };
+                        let status = run_one(cell, registry, store, options, threads, &bar);
+                        bar.inc(1);
+                        let stop = status.is_err();
+                        mine.push(status);
+                        if stop {
+                            break;
+                        }
+                    }
+                    mine
+                })
             })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a worker thread panicked outside a run"))
             .collect()
     });
     bar.finish_and_clear();
