@@ -283,35 +283,10 @@ pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
     Ok(format!("{:x}", hasher.finalize()))
 }
 
-/// The first file under `root` whose path ends with `member` (ignoring macOS `._*` files).
-fn find_member(root: &Path, member: &str) -> Option<PathBuf> {
+/// Every file below `root`, recursively, sorted.
+fn files_under(root: &Path) -> Vec<PathBuf> {
     let mut stack = vec![root.to_path_buf()];
-    let mut found = Vec::new();
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.to_string_lossy().ends_with(member)
-                && !path
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("._"))
-            {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found.into_iter().next()
-}
-
-/// Unpacks every .tar.gz, .whl/.zip and .deb under `root` into a sibling folder.
-fn unpack_archives(root: &Path) -> anyhow::Result<()> {
-    let mut archives = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
+    let mut files = Vec::new();
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -321,10 +296,27 @@ fn unpack_archives(root: &Path) -> anyhow::Result<()> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                archives.push(path);
+                files.push(path);
             }
         }
     }
+    files.sort();
+    files
+}
+
+/// The first file under `root` whose path ends with `member` (ignoring macOS `._*` files).
+fn find_member(root: &Path, member: &str) -> Option<PathBuf> {
+    files_under(root).into_iter().find(|path| {
+        path.to_string_lossy().ends_with(member)
+            && !path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("._"))
+    })
+}
+
+/// Unpacks every .tar.gz, .whl/.zip and .deb under `root` into a sibling folder.
+fn unpack_archives(root: &Path) -> anyhow::Result<()> {
+    let archives = files_under(root);
     for (i, archive) in archives.iter().enumerate() {
         let name = archive.to_string_lossy();
         let into = root.join(format!("unpacked-{i}"));
