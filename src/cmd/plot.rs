@@ -1,5 +1,6 @@
 //! `kdbench plot`: rliable-style figures (SVG and PNG) from scores and learning curves.
-use kd_harness::plot::{default_metrics, plot_figures, read_curves};
+use kd_harness::plot::{default_metrics, plot_figures};
+use kd_harness::store::read_curves;
 use std::path::PathBuf;
 
 /// Arguments of `kdbench plot`.

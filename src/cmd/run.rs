@@ -159,7 +159,7 @@ fn write_plots(store: &ResultsStore, cells: &[kd_harness::matrix::Cell]) {
             .into_iter()
             .filter(|r| keep(&r.task, &r.method, r.seed))
             .collect();
-        let curves: Vec<_> = plot::read_curves(&store.dir().join("curves.csv"))?
+        let curves: Vec<_> = kd_harness::store::read_curves(&store.dir().join("curves.csv"))?
             .into_iter()
             .filter(|r| keep(&r.task, &r.method, r.seed))
             .collect();

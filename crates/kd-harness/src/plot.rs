@@ -22,9 +22,8 @@
 //! Text is drawn with DejaVu Sans embedded in the binary (the `dejavu` crate) through
 //! plotters' pure-Rust `ab_glyph` renderer, so no system font library is needed. A method
 //! has the same colour in every figure of one call.
-use crate::error::bad_input;
 use crate::metrics::{direction, is_descriptive, lower_is_better};
-use crate::store::{write_atomic, CurveRow, ScoreRow, CURVES_HEADER};
+use crate::store::{write_atomic, CurveRow, ScoreRow};
 use kd_stats::aggregate::{aggregate_iqm, iqm_bootstrap_ci, ScoreMatrix};
 use kd_stats::descriptive::{mean, quantile, sample_std, t_ci95};
 use kd_stats::effect::probability_of_improvement;
@@ -32,7 +31,6 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -156,69 +154,7 @@ pub fn plot_figures(
     Ok(out.report)
 }
 
-/// Reads a curves file in the `curves.csv` schema (extra columns are ignored). An absent
-/// file reads as no rows; a malformed one is an error naming the file and line.
-pub fn read_curves(path: &Path) -> anyhow::Result<Vec<CurveRow>> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(bad_input(format!("{}: cannot read: {e}", path.display()))),
-    };
-    let at = |line: usize| format!("{}:{line}", path.display());
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
-    let headers = reader
-        .headers()
-        .map_err(|e| bad_input(format!("{}: {e}", at(1))))?
-        .clone();
-    let first: Vec<&str> = headers.iter().take(CURVES_HEADER.len()).collect();
-    if first != CURVES_HEADER {
-        return Err(bad_input(format!(
-            "{}: expected the columns {} first, found {}",
-            at(1),
-            CURVES_HEADER.join(","),
-            headers.iter().collect::<Vec<_>>().join(",")
-        )));
-    }
-    let mut rows = Vec::new();
-    for (i, row) in reader.records().enumerate() {
-        let line = i + 2;
-        let row = row.map_err(|e| bad_input(format!("{}: {e}", at(line))))?;
-        if row.len() < CURVES_HEADER.len() {
-            return Err(bad_input(format!(
-                "{}: expected at least {} columns, found {}",
-                at(line),
-                CURVES_HEADER.len(),
-                row.len()
-            )));
-        }
-        let whole = |k: usize, what: &str| {
-            row[k].trim().parse::<u64>().map_err(|_| {
-                bad_input(format!(
-                    "{}: {what} '{}' is not a non-negative integer",
-                    at(line),
-                    &row[k]
-                ))
-            })
-        };
-        let seed = whole(3, "seed")?;
-        let step = whole(4, "step")?;
-        let value = row[7]
-            .trim()
-            .parse::<f64>()
-            .map_err(|_| bad_input(format!("{}: value '{}' is not a number", at(line), &row[7])))?;
-        rows.push(CurveRow {
-            suite: row[0].to_string(),
-            task: row[1].to_string(),
-            method: row[2].to_string(),
-            seed,
-            step,
-            split: row[5].to_string(),
-            metric: row[6].to_string(),
-            value,
-        });
-    }
-    Ok(rows)
-}
+pub use crate::store::read_curves;
 
 // ---------------------------------------------------------------------------------------
 // Output: SVG and PNG of one figure.

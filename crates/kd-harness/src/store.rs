@@ -408,8 +408,9 @@ fn prune_uncommitted(
     Ok(())
 }
 
-/// Reads a scores file in the `scores.csv` schema (extra columns are ignored).
-pub fn read_scores(path: &Path) -> anyhow::Result<Vec<ScoreRow>> {
+/// The data rows of a CSV file whose first columns must be `header` (extra columns are
+/// ignored), each with its 1-based line number; short rows are errors naming the line.
+fn read_table(path: &Path, header: &[&str]) -> anyhow::Result<Vec<(usize, csv::StringRecord)>> {
     let file =
         File::open(path).map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
@@ -417,12 +418,12 @@ pub fn read_scores(path: &Path) -> anyhow::Result<Vec<ScoreRow>> {
         .headers()
         .map_err(|e| bad_input(format!("{}:1: {e}", path.display())))?
         .clone();
-    let first: Vec<&str> = headers.iter().take(SCORES_HEADER.len()).collect();
-    if first != SCORES_HEADER {
+    let first: Vec<&str> = headers.iter().take(header.len()).collect();
+    if first != header {
         return Err(bad_input(format!(
             "{}:1: expected the columns {} first, found {}",
             path.display(),
-            SCORES_HEADER.join(","),
+            header.join(","),
             headers.iter().collect::<Vec<_>>().join(",")
         )));
     }
@@ -430,38 +431,85 @@ pub fn read_scores(path: &Path) -> anyhow::Result<Vec<ScoreRow>> {
     for (i, row) in reader.records().enumerate() {
         let line = i + 2;
         let row = row.map_err(|e| bad_input(format!("{}:{line}: {e}", path.display())))?;
-        if row.len() < SCORES_HEADER.len() {
+        if row.len() < header.len() {
             return Err(bad_input(format!(
                 "{}:{line}: expected at least {} columns, found {}",
                 path.display(),
-                SCORES_HEADER.len(),
+                header.len(),
                 row.len()
             )));
         }
-        let seed = row[3].trim().parse::<u64>().map_err(|_| {
-            bad_input(format!(
-                "{}:{line}: seed '{}' is not a non-negative integer",
-                path.display(),
-                &row[3]
-            ))
-        })?;
-        let value = row[5].trim().parse::<f64>().map_err(|_| {
-            bad_input(format!(
-                "{}:{line}: value '{}' is not a number",
-                path.display(),
-                &row[5]
-            ))
-        })?;
-        rows.push(ScoreRow {
-            suite: row[0].to_string(),
-            task: row[1].to_string(),
-            method: row[2].to_string(),
-            seed,
-            metric: row[4].to_string(),
-            value,
-        });
+        rows.push((line, row));
     }
     Ok(rows)
+}
+
+/// Parses cell `k` of a row as a non-negative integer, naming the file, line and column.
+fn whole_cell(
+    row: &csv::StringRecord,
+    k: usize,
+    what: &str,
+    path: &Path,
+    line: usize,
+) -> anyhow::Result<u64> {
+    row[k].trim().parse::<u64>().map_err(|_| {
+        bad_input(format!(
+            "{}:{line}: {what} '{}' is not a non-negative integer",
+            path.display(),
+            &row[k]
+        ))
+    })
+}
+
+/// Parses cell `k` of a row as a number, naming the file and line.
+fn number_cell(row: &csv::StringRecord, k: usize, path: &Path, line: usize) -> anyhow::Result<f64> {
+    row[k].trim().parse::<f64>().map_err(|_| {
+        bad_input(format!(
+            "{}:{line}: value '{}' is not a number",
+            path.display(),
+            &row[k]
+        ))
+    })
+}
+
+/// Reads a scores file in the `scores.csv` schema (extra columns are ignored).
+pub fn read_scores(path: &Path) -> anyhow::Result<Vec<ScoreRow>> {
+    read_table(path, SCORES_HEADER)?
+        .into_iter()
+        .map(|(line, row)| {
+            Ok(ScoreRow {
+                suite: row[0].to_string(),
+                task: row[1].to_string(),
+                method: row[2].to_string(),
+                seed: whole_cell(&row, 3, "seed", path, line)?,
+                metric: row[4].to_string(),
+                value: number_cell(&row, 5, path, line)?,
+            })
+        })
+        .collect()
+}
+
+/// Reads a curves file in the `curves.csv` schema (extra columns are ignored). An absent
+/// file reads as no rows; a malformed one is an error naming the file and line.
+pub fn read_curves(path: &Path) -> anyhow::Result<Vec<CurveRow>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    read_table(path, CURVES_HEADER)?
+        .into_iter()
+        .map(|(line, row)| {
+            Ok(CurveRow {
+                suite: row[0].to_string(),
+                task: row[1].to_string(),
+                method: row[2].to_string(),
+                seed: whole_cell(&row, 3, "seed", path, line)?,
+                step: whole_cell(&row, 4, "step", path, line)?,
+                split: row[5].to_string(),
+                metric: row[6].to_string(),
+                value: number_cell(&row, 7, path, line)?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -118,7 +118,12 @@ fn trim_mean_in_place(buf: &mut [f64], proportion: f64) -> f64 {
     }
     buf.sort_unstable_by(f64::total_cmp);
     let kept = &buf[g..n - g];
-    kept.iter().sum::<f64>() / kept.len() as f64
+    // `mean` returns a constant slice's value exactly (the crate's constant
+    // rule; a plain sum/len turns [0.8; 3] into 0.8000000000000002), and the
+    // clamp keeps rounding from ever leaving [min, max] of the kept values.
+    // Found by the property tests: the IQM and its bootstrap CI exceeded the
+    // largest score. Non-constant results are bit-for-bit unchanged.
+    mean(kept).clamp(kept[0], kept[kept.len() - 1])
 }
 
 /// Interquartile mean, rliable `aggregate_iqm`: `trim_mean(S, 0.25)` over all
@@ -308,6 +313,13 @@ mod tests {
             .collect();
         assert_eq!(trim_mean(&twelve, 0.25), (3..=8).sum::<i32>() as f64 / 6.0);
         assert!(trim_mean(&[], 0.25).is_nan());
+        // Constant (kept) values give their value exactly, not sum/len noise:
+        // property-test counterexamples (sum/len gave 0.8000000000000002,
+        // 0.6750000000000002 and 0.6375000000000001 before the fix).
+        assert_eq!(trim_mean(&[0.8; 3], 0.25), 0.8);
+        assert_eq!(trim_mean(&[0.675; 3], 0.25), 0.675);
+        assert_eq!(trim_mean(&[0.6375; 8], 0.25), 0.6375);
+        assert_eq!(trim_mean(&[0.1, 0.8, 0.8, 0.8, 0.9], 0.25), 0.8);
         assert_eq!(aggregate_iqm(&m(&[&[1.0, 9.0], &[2.0, 3.0]])), 2.5);
     }
 
@@ -374,5 +386,11 @@ mod tests {
         // A constant matrix has a zero-width interval.
         let k = m(&[&[0.5, 0.5], &[0.5, 0.5]]);
         assert_eq!(iqm_bootstrap_ci(&k, 100, 1, 0.95), (0.5, 0.5));
+        // Property-test counterexample: one task [0.8, 0.75, 0.75], 200 reps,
+        // seed 2650932325785157781 gave the upper end 0.8000000000000002,
+        // above the largest score (resample [0.8; 3] averaged to noise).
+        let s = ScoreMatrix::from_task_columns(vec![vec![0.8, 0.75, 0.75]]).unwrap();
+        let (lo, hi) = iqm_bootstrap_ci(&s, 200, 2650932325785157781, 0.95);
+        assert_eq!((lo, hi), (0.75, 0.8));
     }
 }

@@ -23,7 +23,21 @@ pub fn py_repr(x: f64) -> String {
         return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
     }
     // Shortest round-trip digits in the form "[-]d[.ddd]e[-]N".
-    let sci = format!("{:e}", x);
+    let mut sci = format!("{:e}", x);
+    // When the exact value lies halfway between two shortest candidates,
+    // `{:e}` may pick the upper one while Python (dtoa mode 0) picks the
+    // closest with ties to even: 34226465428721.3125 is
+    // `34226465428721.312` in Python, but `{:e}` gave `…313`. Rust's
+    // fixed-precision `{:.N$e}` rounds the exact value half-to-even, so use
+    // it at the same digit count whenever it also round-trips (found by
+    // diffing py_repr against Python's repr on random doubles).
+    let sig = sci
+        .split_once('e')
+        .map_or(0, |(m, _)| m.bytes().filter(u8::is_ascii_digit).count());
+    let nearest = format!("{:.*e}", sig.saturating_sub(1), x);
+    if nearest != sci && nearest.parse::<f64>() == Ok(x) {
+        sci = nearest;
+    }
     let (mantissa, exp) = sci
         .split_once('e')
         .expect("LowerExp always has an exponent");
@@ -105,6 +119,11 @@ mod tests {
             (-2.5e-7, "-2.5e-07"),
             (1e15, "1000000000000000.0"),
             (12.0, "12.0"),
+            // Halfway ties between two shortest candidates: Python rounds
+            // half-to-even (`{:e}` alone gave …313 and …63). The values are
+            // exactly 34226465428721.3125 and 130188426728597.625.
+            (547_623_446_859_541.0 / 16.0, "34226465428721.312"),
+            (1_041_507_413_828_781.0 / 8.0, "130188426728597.62"),
         ];
         for &(x, want) in cases {
             assert_eq!(py_repr(x), want, "py_repr({x:e})");

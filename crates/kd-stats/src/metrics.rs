@@ -8,6 +8,7 @@
 //! (the functions panic otherwise, as that is a programming error).
 
 use crate::aggregate::rankdata_average;
+use crate::descriptive::is_constant;
 
 fn check_len(a: usize, b: usize) {
     assert_eq!(a, b, "metric inputs must have the same length");
@@ -120,7 +121,11 @@ pub fn matthews_corrcoef(y_true: &[usize], y_pred: &[usize]) -> f64 {
 pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
     check_len(x.len(), y.len());
     let n = x.len();
-    if n < 2 {
+    // Constancy is decided on the values themselves (like scipy's
+    // `(x == x[0]).all()`), not from the centred sums: 0.7·3/3 rounds to
+    // 0.6999999999999998, so [0.7; 3] had tiny nonzero deviations and gave a
+    // meaningless finite r instead of NaN (found by the property tests).
+    if n < 2 || is_constant(x) || is_constant(y) {
         return f64::NAN;
     }
     let mx = x.iter().sum::<f64>() / n as f64;
@@ -204,5 +209,9 @@ mod tests {
         assert!((s - want).abs() < 1e-15 && s < 1.0);
         assert!(pearson(&x, &[1.0; 4]).is_nan());
         assert!(spearman(&[1.0], &[2.0]).is_nan());
+        // Property-test counterexample: a non-dyadic constant side must give
+        // NaN, not a value computed from rounding noise in its mean.
+        assert!(pearson(&[0.0, 0.0, 0.1], &[0.7, 0.7, 0.7]).is_nan());
+        assert!(pearson(&[0.7, 0.7, 0.7], &[0.0, 0.0, 0.1]).is_nan());
     }
 }
