@@ -35,6 +35,8 @@ enum Command {
     Gate(cmd::gate::GateArgs),
     /// Print the leaderboard of scores files.
     Leaderboard(cmd::leaderboard::LeaderboardArgs),
+    /// Join the results folders of shards (`run --shard I/N`) into one.
+    Merge(cmd::merge::MergeArgs),
     /// Draw rliable-style figures (SVG and PNG): per-task means with CIs, aggregate IQM,
     /// performance profiles, probability of improvement, learning curves.
     Plot(cmd::plot::PlotArgs),
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => cmd::compare::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Gate(args) => cmd::gate::run(&args),
         Command::Leaderboard(args) => cmd::leaderboard::run(&args).map(|_| ExitCode::SUCCESS),
+        Command::Merge(args) => cmd::merge::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Plot(args) => cmd::plot::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Env(EnvCommand::Replay {
             env_id,

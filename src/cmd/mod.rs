@@ -5,6 +5,8 @@ pub mod env;
 pub mod gate;
 pub mod leaderboard;
 pub mod list;
+pub mod merge;
 pub mod plot;
+pub mod report;
 pub mod run;
 pub mod scores;

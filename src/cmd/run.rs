@@ -5,9 +5,8 @@ use kd_harness::error::bad_input;
 use kd_harness::matrix::{build_matrix, parse_shard, MatrixOptions};
 use kd_harness::registry::Registry;
 use kd_harness::runner::{git_rev, run_cells, RunOptions};
-use kd_harness::store::{read_scores, write_atomic, ResultsStore};
+use kd_harness::store::ResultsStore;
 use kd_harness::suite::{parse_seeds, Suite};
-use kd_harness::{leaderboard, plot};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -136,62 +135,6 @@ pub fn run(registry: &Registry, args: &RunArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_default()
         })
     };
-    let markdown = write_leaderboard(&store, &cells, &metric_of)?;
-    println!("{markdown}");
-    write_plots(&store, &cells);
-    Ok(if summary.failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// Draws the figures of this run's cells into `<out>/plots/`; a plotting problem is a
-/// warning, never a failed suite.
-fn write_plots(store: &ResultsStore, cells: &[kd_harness::matrix::Cell]) {
-    let result = (|| -> anyhow::Result<usize> {
-        let wanted: BTreeSet<(&str, &str, u64)> = cells
-            .iter()
-            .map(|c| (c.task.as_str(), c.method.name.as_str(), c.seed))
-            .collect();
-        let keep = |task: &str, method: &str, seed: u64| wanted.contains(&(task, method, seed));
-        let scores: Vec<_> = read_scores(&store.scores_path())?
-            .into_iter()
-            .filter(|r| keep(&r.task, &r.method, r.seed))
-            .collect();
-        let curves: Vec<_> = kd_harness::store::read_curves(&store.dir().join("curves.csv"))?
-            .into_iter()
-            .filter(|r| keep(&r.task, &r.method, r.seed))
-            .collect();
-        let baseline = cells
-            .first()
-            .map(|c| c.baseline.as_str())
-            .unwrap_or("student");
-        let report = plot::plot_figures(
-            &scores,
-            &curves,
-            baseline,
-            &plot::default_metrics(&scores),
-            &store.dir().join("plots"),
-        )?;
-        Ok(report.files.len())
-    })();
-    match result {
-        Ok(n) => eprintln!(
-            "kdbench: {n} figures in {}",
-            store.dir().join("plots").display()
-        ),
-        Err(e) => eprintln!("kdbench: warning: could not draw the figures: {e:#}"),
-    }
-}
-
-/// Builds the leaderboard of this run's cells from `scores.csv`, writes `leaderboard.csv`
-/// and `leaderboard.md`, and returns the Markdown of each task's shown metric.
-fn write_leaderboard(
-    store: &ResultsStore,
-    cells: &[kd_harness::matrix::Cell],
-    metric_of: &dyn Fn(&str) -> String,
-) -> anyhow::Result<String> {
     let wanted: BTreeSet<(&str, &str, u64)> = cells
         .iter()
         .map(|c| (c.task.as_str(), c.method.name.as_str(), c.seed))
@@ -200,32 +143,22 @@ fn write_leaderboard(
         .iter()
         .map(|c| (c.task.as_str(), c.baseline.as_str()))
         .collect();
-    let scores: Vec<_> = read_scores(&store.scores_path())?
-        .into_iter()
-        .filter(|r| wanted.contains(&(r.task.as_str(), r.method.as_str(), r.seed)))
-        .collect();
-    let board = leaderboard::build(&scores, &|task| {
-        baselines
-            .get(task)
-            .copied()
-            .unwrap_or("student")
-            .to_string()
-    });
-    for warning in &board.warnings {
-        eprintln!("kdbench: note: {warning}");
-    }
-    write_atomic(
-        &store.dir().join("leaderboard.csv"),
-        leaderboard::to_csv(&board).as_bytes(),
+    let markdown = super::report::write_reports(
+        &store,
+        &|task, method, seed| wanted.contains(&(task, method, seed)),
+        &|task| {
+            baselines
+                .get(task)
+                .copied()
+                .unwrap_or("student")
+                .to_string()
+        },
+        &metric_of,
     )?;
-    let full = leaderboard::to_markdown(&board, &|_, _| true, 0.05);
-    write_atomic(
-        &store.dir().join("leaderboard.md"),
-        format!("# Leaderboard\n{full}").as_bytes(),
-    )?;
-    Ok(leaderboard::to_markdown(
-        &board,
-        &|task, metric| metric == metric_of(task),
-        0.05,
-    ))
+    println!("{markdown}");
+    Ok(if summary.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

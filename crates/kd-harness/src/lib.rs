@@ -13,6 +13,7 @@ pub mod data;
 pub mod error;
 pub mod leaderboard;
 pub mod matrix;
+pub mod merge;
 pub mod metrics;
 pub mod plot;
 pub mod registry;

@@ -1,0 +1,45 @@
+//! `kdbench merge OUT_DIR SHARD_DIR...`: join the results folders of shards into one, with
+//! its leaderboard and figures.
+use kd_harness::error::bad_input;
+use kd_harness::merge::merge_into;
+use kd_harness::store::ResultsStore;
+use std::path::PathBuf;
+
+/// Arguments of `kdbench merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The merged results folder (must not hold runs yet).
+    pub out: PathBuf,
+    /// The shards' results folders.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// The method the leaderboard compares against.
+    #[arg(long, default_value = "student")]
+    pub baseline: String,
+}
+
+/// Merges and writes the reports.
+pub fn run(args: &MergeArgs) -> anyhow::Result<()> {
+    if args.shards.iter().any(|s| s == &args.out) {
+        return Err(bad_input("merge: the output folder cannot also be a shard"));
+    }
+    let (store, _) = ResultsStore::open(&args.out, false)?;
+    let summary = merge_into(&store, &args.shards)?;
+    eprintln!(
+        "kdbench merge: {} runs from {} shards into {}{}",
+        summary.runs,
+        args.shards.len(),
+        args.out.display(),
+        if summary.duplicates > 0 {
+            format!(" ({} duplicate runs skipped)", summary.duplicates)
+        } else {
+            String::new()
+        }
+    );
+    let markdown =
+        super::report::write_reports(&store, &|_, _, _| true, &|_| args.baseline.clone(), &|_| {
+            "best_acc".to_string()
+        })?;
+    println!("{markdown}");
+    Ok(())
+}
