@@ -104,8 +104,13 @@ fn main() -> ExitCode {
             action,
             name,
             data_dir: dir,
-        } => cmd::data::data(&registry, action, name.as_deref(), &data_dir(dir))
-            .map(|_| ExitCode::SUCCESS),
+        } => cmd::data::data(
+            &registry,
+            action,
+            name.as_deref(),
+            &kd_harness::data::data_dir(dir),
+        )
+        .map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -118,16 +123,4 @@ fn main() -> ExitCode {
             }
         }
     }
-}
-
-/// The data folder: `--data-dir`, else `$KDBENCH_DATA`, else the per-user cache.
-pub fn data_dir(flag: Option<PathBuf>) -> PathBuf {
-    flag.or_else(|| std::env::var_os("KDBENCH_DATA").map(PathBuf::from))
-        .unwrap_or_else(|| {
-            let base = std::env::var_os("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-                .unwrap_or_else(|| PathBuf::from("."));
-            base.join("kdbench").join("data")
-        })
 }

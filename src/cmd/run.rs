@@ -102,7 +102,7 @@ pub fn run(registry: &Registry, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let run_options = RunOptions {
         jobs: args.jobs,
         device: args.device.clone(),
-        data_dir: crate::data_dir(args.data_dir.clone()),
+        data_dir: kd_harness::data::data_dir(args.data_dir.clone()),
         cache_dir: out.join("cache"),
         cores: args.threads.unwrap_or_else(|| {
             std::thread::available_parallelism()

@@ -274,6 +274,19 @@ impl DataSpec {
     }
 }
 
+/// The data folder: `flag` when given, else `$KDBENCH_DATA`, else `kdbench/data` under
+/// `$XDG_CACHE_HOME` or `~/.cache`.
+pub fn data_dir(flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| std::env::var_os("KDBENCH_DATA").map(PathBuf::from))
+        .unwrap_or_else(|| {
+            let base = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .unwrap_or_else(|| PathBuf::from("."));
+            base.join("kdbench").join("data")
+        })
+}
+
 /// sha256 of a file, hex.
 pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
     let mut file =
