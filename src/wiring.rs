@@ -16,7 +16,10 @@ pub fn registry() -> Registry {
     for task in kd_vision::tasks::vision_tasks() {
         registry.add_task(task);
     }
-    for spec in kd_vision::datasets::vision_data() {
+    for spec in kd_vision::datasets::vision_data()
+        .into_iter()
+        .chain(kd_nlu::datasets::nlu_data())
+    {
         registry.add_data(spec);
     }
     for (name, table) in builtin_method_tables() {

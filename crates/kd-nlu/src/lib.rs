@@ -1,1 +1,19 @@
-//! placeholder
+//! kd-nlu: kdbench's NLU side: text data sets, tokenisation and a BERT-compatible encoder.
+//!
+//! - [`datasets`]: the fetchable data sets (all-MiniLM-L6-v2, Rotten Tomatoes, SNLI).
+//! - [`tokenize`]: the `tokenizer.json` wrapper and padded batches.
+//! - [`encoder`]: the BERT encoder on tch (config, layers, all hidden states and attentions).
+//! - [`pooling`]: mean and [CLS] pooling, L2 normalisation, the classification head.
+//! - [`weights`]: loading `model.safetensors` into an encoder, optionally a subset of layers.
+//! - [`text`]: labelled texts and hash-based splits.
+//! - [`rotten`]: the Rotten Tomatoes sentiment task's data.
+//! - [`snli`]: the SNLI inference task's data.
+#![warn(missing_docs)]
+pub mod datasets;
+pub mod encoder;
+pub mod pooling;
+pub mod rotten;
+pub mod snli;
+pub mod text;
+pub mod tokenize;
+pub mod weights;
