@@ -17,12 +17,16 @@ fn sorted_rows(path: &Path, columns: &[usize]) -> Vec<Vec<String>> {
 #[test]
 fn shards_merged_equal_an_unsharded_run() {
     let dir = tempfile::tempdir().unwrap();
-    let base = ["run", "--suite", "smoke", "--seeds", "0..2", "--set", "epochs=3"];
+    let base = [
+        "run", "--suite", "smoke", "--seeds", "0..2", "--set", "epochs=3",
+    ];
     let whole = dir.path().join("whole");
     let mut args = base.to_vec();
     args.extend_from_slice(&["--out", whole.to_str().unwrap()]);
     assert!(kdbench(&args).status.success());
-    let shards: Vec<_> = (0..3).map(|i| dir.path().join(format!("shard{i}"))).collect();
+    let shards: Vec<_> = (0..3)
+        .map(|i| dir.path().join(format!("shard{i}")))
+        .collect();
     let mut total = 0;
     for (i, shard) in shards.iter().enumerate() {
         let spec = format!("{i}/3");
@@ -42,17 +46,32 @@ fn shards_merged_equal_an_unsharded_run() {
 
     // runs.csv: identity, status, config and sizes agree (times and dates differ by nature).
     let identity = [0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13];
-    assert_eq!(sorted_rows(&merged.join("runs.csv"), &identity), sorted_rows(&whole.join("runs.csv"), &identity));
+    assert_eq!(
+        sorted_rows(&merged.join("runs.csv"), &identity),
+        sorted_rows(&whole.join("runs.csv"), &identity)
+    );
     for file in ["scores.csv", "curves.csv", "leaderboard.csv"] {
         let all: Vec<usize> = (0..read_csv(&whole.join(file)).0.len()).collect();
-        assert_eq!(sorted_rows(&merged.join(file), &all), sorted_rows(&whole.join(file), &all), "{file}");
+        assert_eq!(
+            sorted_rows(&merged.join(file), &all),
+            sorted_rows(&whole.join(file), &all),
+            "{file}"
+        );
     }
     assert_eq!(std::fs::read_dir(merged.join("config")).unwrap().count(), 6);
 
     // Merging into a folder that holds runs is refused; so is a shard that is not a results folder.
     let again = kdbench(&args);
     assert_eq!(again.status.code(), Some(2));
-    let bogus = kdbench(&["merge", dir.path().join("m2").to_str().unwrap(), dir.path().to_str().unwrap()]);
+    let bogus = kdbench(&[
+        "merge",
+        dir.path().join("m2").to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(bogus.status.code(), Some(2));
-    assert!(stderr(&bogus).contains("not a results folder"), "{}", stderr(&bogus));
+    assert!(
+        stderr(&bogus).contains("not a results folder"),
+        "{}",
+        stderr(&bogus)
+    );
 }
