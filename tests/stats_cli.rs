@@ -44,7 +44,7 @@ fn assert_csv_close(got: &str, want: &str, rel: f64, skip_columns: &[&str]) {
 fn compare_reproduces_the_golden_tables() {
     for set in ["small", "medium"] {
         let scores = golden(&format!("scores_{set}.csv"));
-        let out = kdbench(&[
+        let args = [
             "compare",
             "--scores",
             scores.to_str().unwrap(),
@@ -54,24 +54,14 @@ fn compare_reproduces_the_golden_tables() {
             "acc",
             "--format",
             "csv",
-        ]);
+        ];
+        let out = kdbench(&args);
         assert!(out.status.success(), "{}", stderr(&out));
         let want =
             std::fs::read_to_string(golden(&format!("expected_compare_{set}_acc.csv"))).unwrap();
         assert_csv_close(&stdout(&out), &want, 1e-7, &[]);
 
-        let out = kdbench(&[
-            "compare",
-            "--scores",
-            scores.to_str().unwrap(),
-            "--baseline",
-            "kd",
-            "--metric",
-            "acc",
-            "--format",
-            "csv",
-            "--aggregate",
-        ]);
+        let out = kdbench(&[&args[..], &["--aggregate"]].concat());
         assert!(out.status.success(), "{}", stderr(&out));
         let want =
             std::fs::read_to_string(golden(&format!("expected_aggregate_{set}_acc.csv"))).unwrap();

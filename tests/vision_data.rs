@@ -3,25 +3,31 @@
 mod common;
 use common::*;
 
-#[test]
-fn absent_data_is_skipped_with_a_hint() {
-    let empty = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let suite = out.path().join("mnist-only.toml");
+/// Runs the mnist-mlp student for seed 0 into `dir/r`, with `extra` arguments.
+fn run_mnist_student(dir: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let suite = dir.join("mnist-student.toml");
     std::fs::write(
         &suite,
         "tasks = ['mnist-mlp']\nmethods = ['student']\nseeds = [0]",
     )
     .unwrap();
-    let result = kdbench(&[
+    let out = dir.join("r");
+    let mut args = vec![
         "run",
         "--suite",
         suite.to_str().unwrap(),
         "--out",
-        out.path().join("r").to_str().unwrap(),
-        "--data-dir",
-        empty.path().to_str().unwrap(),
-    ]);
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    kdbench(&args)
+}
+
+#[test]
+fn absent_data_is_skipped_with_a_hint() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run_mnist_student(out.path(), &["--data-dir", empty.path().to_str().unwrap()]);
     assert!(result.status.success(), "{}", stderr(&result));
     let (_, runs) = read_csv(&out.path().join("r/runs.csv"));
     assert_eq!(runs.len(), 1);
@@ -49,21 +55,7 @@ fn fetched_mnist_verifies_and_a_student_learns_it() {
     assert!(stdout(&verify).contains("mnist: ok"));
 
     let out = tempfile::tempdir().unwrap();
-    let suite = out.path().join("mnist-student.toml");
-    std::fs::write(
-        &suite,
-        "tasks = ['mnist-mlp']\nmethods = ['student']\nseeds = [0]",
-    )
-    .unwrap();
-    let result = kdbench(&[
-        "run",
-        "--suite",
-        suite.to_str().unwrap(),
-        "--out",
-        out.path().join("r").to_str().unwrap(),
-        "--set",
-        "epochs=1",
-    ]);
+    let result = run_mnist_student(out.path(), &["--set", "epochs=1"]);
     assert!(result.status.success(), "{}", stderr(&result));
     let values = metric_values(&out.path().join("r/scores.csv"), "final_acc");
     assert_eq!(values.len(), 1);
