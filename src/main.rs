@@ -75,6 +75,16 @@ enum EnvCommand {
 }
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some(kd_harness::isolate::CHILD_COMMAND) {
+        // A child process running one cell for `kdbench run` (see kd_harness::isolate).
+        return match kd_harness::isolate::serve_child(&wiring::registry()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

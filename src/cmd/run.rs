@@ -110,6 +110,7 @@ pub fn run(registry: &Registry, args: &RunArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or(1)
         }),
         git_rev: git_rev(),
+        isolate: Some(std::env::current_exe()?),
     };
     eprintln!(
         "kdbench: suite '{}': {} runs ({} tasks), results in {}",

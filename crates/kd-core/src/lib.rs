@@ -7,7 +7,10 @@
 //! - [`optim`]: optimisers and learning-rate schedules.
 //! - [`data`], [`model`]: the data and model interfaces the loop trains on.
 //! - [`teacher_cache`]: trained teachers shared across methods of the same seed.
+//! - [`remap`]: starting a wider model from a narrower trained one.
+//! - [`augment`]: seeded batch augmentation (random crop, flip).
 //! - [`device`], [`seeding`], [`params`]: devices, seeds, typed TOML parameters.
+pub mod augment;
 pub mod data;
 pub mod device;
 pub mod losses;
@@ -16,6 +19,7 @@ pub mod model;
 pub mod optim;
 pub mod params;
 pub mod regime;
+pub mod remap;
 pub mod seeding;
 pub mod teacher_cache;
 pub mod train;

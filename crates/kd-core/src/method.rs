@@ -7,6 +7,15 @@ use toml::{Table, Value};
 /// The built-in methods' TOML (see `methods.toml` in this crate).
 pub const BUILTIN_METHODS_TOML: &str = include_str!("../methods.toml");
 
+/// Which model of a co-trained pair a method reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The task's student architecture.
+    Small,
+    /// The task's teacher architecture.
+    Large,
+}
+
 /// How the models of a method are trained together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Regime {
@@ -14,23 +23,112 @@ pub enum Regime {
     Teacher,
     /// Train the student architecture alone; report the student.
     Student,
-    /// Train (or reuse) the teacher, freeze it, then train the student against it.
-    OneWay,
+    /// Train (or reuse) `teachers` teachers of the teacher architecture (different seeds),
+    /// freeze them, then train the student against them.
+    OneWay {
+        /// How many teachers (1 for classic KD).
+        teachers: usize,
+    },
+    /// Born-again self-distillation: generation 0 is the student architecture trained alone;
+    /// each later generation (same architecture) learns from the previous one; the last of
+    /// `generations` distilled generations is reported.
+    SelfDistill {
+        /// Distilled generations after generation 0 (at least 1).
+        generations: usize,
+    },
+    /// Distillation from a weak teacher: the task's student architecture, trained alone, is the
+    /// teacher of the task's (larger) teacher architecture, which is reported.
+    WeakTeacher {
+        /// Start the large model from the small one's parameters (see [`crate::remap`]).
+        remap_init: bool,
+    },
+    /// Co-training: both architectures train together, each distilling from the other's
+    /// current (detached) predictions; `report` chooses the model scored.
+    CoTrain {
+        /// The model this method reports.
+        report: Side,
+    },
 }
 
+const REGIMES: &str =
+    "one of \"teacher\", \"student\", \"one_way\", \"self_distill\", \"weak_teacher\", \"co_train\"";
+
 impl Regime {
-    fn parse(name: &str) -> Option<Regime> {
-        match name {
-            "teacher" => Some(Regime::Teacher),
-            "student" => Some(Regime::Student),
-            "one_way" => Some(Regime::OneWay),
-            _ => None,
+    /// Reads `regime` and the options that belong to it from a method's parameters.
+    fn from_params(params: &mut Params) -> Result<Regime, String> {
+        let name = params.str_or("regime", "")?;
+        let regime = match name.as_str() {
+            "teacher" => Regime::Teacher,
+            "student" => Regime::Student,
+            "one_way" => Regime::OneWay {
+                teachers: params.usize_or("teachers", 1)?,
+            },
+            "self_distill" => Regime::SelfDistill {
+                generations: params.usize_or("generations", 2)?,
+            },
+            "weak_teacher" => Regime::WeakTeacher {
+                remap_init: params.bool_or("remap_init", false)?,
+            },
+            "co_train" => Regime::CoTrain {
+                report: match params.str_or("report", "small")?.as_str() {
+                    "small" => Side::Small,
+                    "large" => Side::Large,
+                    _ => return Err(params.bad("report", "\"small\" or \"large\"")),
+                },
+            },
+            _ => return Err(params.bad("regime", REGIMES)),
+        };
+        match regime {
+            Regime::OneWay { teachers: 0 } => Err(params.bad("teachers", "at least 1")),
+            Regime::SelfDistill { generations: 0 } => Err(params.bad("generations", "at least 1")),
+            _ => Ok(regime),
         }
     }
 
     /// True when the regime has a teacher available to the losses.
     pub fn has_teacher(self) -> bool {
-        matches!(self, Regime::OneWay)
+        !matches!(self, Regime::Teacher | Regime::Student)
+    }
+}
+
+/// How a term's weight changes over training (`progress` p in [0, 1]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightSchedule {
+    /// Always the weight.
+    Constant,
+    /// `weight (1 - p)`.
+    LinearDecay,
+    /// `weight p`.
+    LinearWarmup,
+    /// `weight (1 + cos(pi p)) / 2`.
+    CosineDecay,
+    /// `weight (1 - cos(pi p)) / 2`.
+    CosineWarmup,
+}
+
+impl WeightSchedule {
+    fn parse(name: &str) -> Option<WeightSchedule> {
+        Some(match name {
+            "constant" => WeightSchedule::Constant,
+            "linear_decay" => WeightSchedule::LinearDecay,
+            "linear_warmup" => WeightSchedule::LinearWarmup,
+            "cosine_decay" => WeightSchedule::CosineDecay,
+            "cosine_warmup" => WeightSchedule::CosineWarmup,
+            _ => return None,
+        })
+    }
+
+    /// The factor applied to the weight at `progress`.
+    pub fn factor(self, progress: f64) -> f64 {
+        let p = progress.clamp(0.0, 1.0);
+        let cos = (std::f64::consts::PI * p).cos();
+        match self {
+            WeightSchedule::Constant => 1.0,
+            WeightSchedule::LinearDecay => 1.0 - p,
+            WeightSchedule::LinearWarmup => p,
+            WeightSchedule::CosineDecay => 0.5 * (1.0 + cos),
+            WeightSchedule::CosineWarmup => 0.5 * (1.0 - cos),
+        }
     }
 }
 
@@ -41,6 +139,8 @@ pub struct WeightedLoss {
     pub name: String,
     /// Its weight in the sum.
     pub weight: f64,
+    /// How the weight changes over training.
+    pub schedule: WeightSchedule,
     /// The loss itself.
     pub loss: Box<dyn Loss>,
 }
@@ -58,6 +158,9 @@ pub struct MethodSpec {
     pub regime: Regime,
     /// The objective's terms.
     pub terms: Vec<WeightedLoss>,
+    /// The definition without its description, paper and `report` choice: two methods with
+    /// the same signature train the same models (e.g. `ctcd:small` and `ctcd:large`).
+    pub signature: String,
 }
 
 impl MethodSpec {
@@ -70,9 +173,16 @@ impl MethodSpec {
             Some(Value::String(p)) => Some(p),
             Some(_) => return Err(params.bad("paper", "a string")),
         };
-        let regime_name = params.str_or("regime", "")?;
-        let regime = Regime::parse(&regime_name)
-            .ok_or_else(|| params.bad("regime", "one of \"teacher\", \"student\", \"one_way\""))?;
+        if let Some(domain) = params.take("domain") {
+            let domain = domain
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or(domain.to_string());
+            return Err(format!(
+                "method '{name}' is for the {domain} domain, not a classification method"
+            ));
+        }
+        let regime = Regime::from_params(&mut params)?;
         let losses = params.table("losses")?;
         if losses.is_empty() {
             return Err(format!(
@@ -92,6 +202,13 @@ impl MethodSpec {
             if !weight.is_finite() || weight < 0.0 {
                 return Err(loss_params.bad("weight", "a non-negative number"));
             }
+            let schedule_name = loss_params.str_or("schedule", "constant")?;
+            let schedule = WeightSchedule::parse(&schedule_name).ok_or_else(|| {
+                loss_params.bad(
+                    "schedule",
+                    "one of \"constant\", \"linear_decay\", \"linear_warmup\", \"cosine_decay\", \"cosine_warmup\"",
+                )
+            })?;
             let loss = build_loss(loss_name, &mut loss_params).map_err(|e| {
                 if e.starts_with("unknown loss") {
                     format!("{path}: {e}")
@@ -101,23 +218,29 @@ impl MethodSpec {
             })?;
             if loss.needs_teacher() && !regime.has_teacher() {
                 return Err(format!(
-                    "{path}: this loss needs a teacher, but regime \"{regime_name}\" trains no teacher \
+                    "{path}: this loss needs a teacher, but regime {regime:?} trains no teacher \
                      (use regime = \"one_way\")"
                 ));
             }
             terms.push(WeightedLoss {
                 name: loss_name.clone(),
                 weight,
+                schedule,
                 loss,
             });
         }
         params.finish()?;
+        let mut training = table.clone();
+        for key in ["description", "paper", "report"] {
+            training.remove(key);
+        }
         Ok(MethodSpec {
             name: name.to_string(),
             description,
             paper,
             regime,
             terms,
+            signature: training.to_string(),
         })
     }
 
@@ -126,11 +249,27 @@ impl MethodSpec {
         self.terms.iter().any(|t| t.loss.needs_feature_maps())
     }
 
+    /// Lets every term create its own parameters under `aux` (see [`Loss::prepare`]).
+    pub fn prepare(
+        &self,
+        aux: &tch::nn::Path,
+        student: &crate::model::Forward,
+        teachers: &[crate::model::Forward],
+    ) -> Result<(), String> {
+        for term in &self.terms {
+            term.loss
+                .prepare(&(aux / term.name.as_str()), student, teachers)
+                .map_err(|e| format!("method.{}.losses.{}: {e}", self.name, term.name))?;
+        }
+        Ok(())
+    }
+
     /// The weighted sum of the terms for one batch.
     pub fn total_loss(&self, inputs: &LossInputs) -> Tensor {
         let mut total: Option<Tensor> = None;
         for term in &self.terms {
-            let value = term.loss.compute(inputs) * term.weight;
+            let weight = term.weight * term.schedule.factor(inputs.progress);
+            let value = term.loss.compute(inputs) * weight;
             total = Some(match total {
                 None => value,
                 Some(sum) => sum + value,
@@ -171,6 +310,17 @@ mod tests {
         let bad =
             |src: &str| MethodSpec::from_table("m", &toml::from_str(src).unwrap()).unwrap_err();
         assert!(bad("regime = 'sideways'\nlosses.ce = {}").contains("method.m.regime"));
+        assert!(
+            bad("regime = 'one_way'\nteachers = 0\nlosses.kd = {}").contains("method.m.teachers")
+        );
+        assert!(bad("regime = 'one_way'\ngenerations = 2\nlosses.kd = {}")
+            .contains("method.m.generations: unknown key"));
+        assert!(
+            bad("regime = 'co_train'\nreport = 'both'\nlosses.kd = {}").contains("method.m.report")
+        );
+        assert!(bad("regime = 'student'\nlosses.ce = { schedule = 'up' }")
+            .contains("method.m.losses.ce.schedule"));
+        assert!(bad("domain = 'rl'\nregime = 'student'").contains("rl domain"));
         assert!(bad("regime = 'student'\nlosses.kd = {}").contains("needs a teacher"));
         assert!(bad("regime = 'one_way'\nlosses.kdd = {}").contains("unknown loss 'kdd'"));
         assert!(
@@ -200,7 +350,7 @@ mod tests {
         let y = Tensor::from_slice(&[0i64]);
         let inputs = LossInputs {
             student: &s,
-            teacher: Some(&t),
+            teachers: std::slice::from_ref(&t),
             targets: &y,
             progress: 0.0,
         };
@@ -208,5 +358,47 @@ mod tests {
         let ce = 1.464_368_784_107_945; // -log softmax([1, 2, 0.5])[0]
         let kd = crate::losses::hinton_kd_loss(&s.logits, &t.logits, 2.0).double_value(&[]);
         assert!((total - (0.25 * ce + 0.5 * kd)).abs() < 1e-5, "{total}");
+    }
+
+    #[test]
+    fn weight_schedules_scale_the_terms() {
+        use WeightSchedule::*;
+        for (schedule, at_0, at_half, at_1) in [
+            (Constant, 1.0, 1.0, 1.0),
+            (LinearDecay, 1.0, 0.5, 0.0),
+            (LinearWarmup, 0.0, 0.5, 1.0),
+            (CosineDecay, 1.0, 0.5, 0.0),
+            (CosineWarmup, 0.0, 0.5, 1.0),
+        ] {
+            for (p, want) in [(0.0, at_0), (0.5, at_half), (1.0, at_1)] {
+                assert!(
+                    (schedule.factor(p) - want).abs() < 1e-12,
+                    "{schedule:?} at {p}"
+                );
+            }
+        }
+        assert!((CosineDecay.factor(0.25) - 0.853_553_390_593_273_8).abs() < 1e-12);
+        use crate::model::Forward;
+        let table = toml::from_str(
+            "regime = 'student'\nlosses.ce = { weight = 2.0, schedule = 'linear_decay' }",
+        )
+        .unwrap();
+        let spec = MethodSpec::from_table("decay", &table).unwrap();
+        let s = Forward {
+            logits: Tensor::from_slice(&[1.0f32, 2.0, 0.5]).view([1, 3]),
+            features: vec![],
+        };
+        let y = Tensor::from_slice(&[0i64]);
+        let at = |progress| {
+            spec.total_loss(&LossInputs {
+                student: &s,
+                teachers: &[],
+                targets: &y,
+                progress,
+            })
+            .double_value(&[])
+        };
+        assert!((at(0.25) - 1.5 * 1.464_368_784_107_945).abs() < 1e-5);
+        assert!(at(1.0).abs() < 1e-9);
     }
 }

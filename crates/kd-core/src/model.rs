@@ -17,10 +17,20 @@ pub trait Classifier: Send {
     fn forward(&self, xs: &Tensor, train: bool) -> Forward;
 }
 
-/// Number of trainable scalar parameters in a var store.
+/// Number of trainable scalar parameters of the model in a var store (a loss's own
+/// parameters, kept under [`crate::train::AUX_PREFIX`], are not the model's).
 pub fn count_parameters(vs: &tch::nn::VarStore) -> u64 {
-    vs.trainable_variables()
+    let aux = format!("{}.", crate::train::AUX_PREFIX);
+    let total: u64 = vs
+        .trainable_variables()
         .iter()
         .map(|t| t.numel() as u64)
-        .sum()
+        .sum();
+    let aux_total: u64 = vs
+        .variables()
+        .iter()
+        .filter(|(name, _)| name.starts_with(&aux))
+        .map(|(_, t)| t.numel() as u64)
+        .sum();
+    total - aux_total
 }

@@ -1,5 +1,6 @@
 //! The training loop: seeded mini-batch training of one classifier, evaluated every epoch on
 //! the validation and test splits, with divergence detection.
+use crate::augment::Augmentation;
 use crate::data::{Dataset, Split};
 use crate::losses::LossInputs;
 use crate::method::MethodSpec;
@@ -20,6 +21,8 @@ pub struct TrainSettings {
     pub eval_batch_size: usize,
     /// Optimiser and learning-rate schedule.
     pub optim: OptimSettings,
+    /// Training-batch augmentation (drawn from the data-order generator), if any.
+    pub augment: Option<Augmentation>,
 }
 
 /// The scores of one epoch.
@@ -118,6 +121,27 @@ pub fn evaluate(model: &dyn Classifier, split: &Split, batch_size: usize) -> (f6
     })
 }
 
+/// Where a learner's teacher comes from.
+pub enum TeacherRef<'a> {
+    /// A frozen, trained model, run in eval mode without gradients.
+    Frozen(&'a dyn Classifier),
+    /// Another learner of the same training (by index), its current train-mode predictions
+    /// detached: co-training.
+    Peer(usize),
+}
+
+/// One model to train, its objective and its teachers.
+pub struct Learner<'a> {
+    /// The model being trained.
+    pub model: &'a dyn Classifier,
+    /// Its variables (a loss's own parameters are added under `aux`).
+    pub vs: &'a nn::VarStore,
+    /// The objective.
+    pub method: &'a MethodSpec,
+    /// Its teachers, first teacher first.
+    pub teachers: Vec<TeacherRef<'a>>,
+}
+
 /// One model to train and what to train it on.
 pub struct TrainJob<'a> {
     /// The model being trained.
@@ -130,8 +154,8 @@ pub struct TrainJob<'a> {
     pub settings: &'a TrainSettings,
     /// The objective.
     pub method: &'a MethodSpec,
-    /// A frozen teacher, run in eval mode without gradients on every batch.
-    pub teacher: Option<&'a dyn Classifier>,
+    /// Frozen teachers, run in eval mode without gradients on every batch.
+    pub teachers: Vec<&'a dyn Classifier>,
 }
 
 /// Trains `job.model` with `job.method`'s objective. `rng` orders the data; `on_epoch`
@@ -141,76 +165,152 @@ pub fn train_classifier(
     rng: &mut Pcg64,
     on_epoch: &mut dyn FnMut(&EpochRecord),
 ) -> Result<TrainReport, TrainError> {
-    let TrainJob {
-        model,
-        vs,
-        data,
-        settings,
-        method,
-        teacher,
-    } = job;
-    let mut optimizer = settings.optim.build(vs)?;
-    let batches_per_epoch = data.train.len().div_ceil(settings.batch_size.max(1));
-    let total_steps = (settings.epochs * batches_per_epoch).max(1);
-    let mut step = 0usize;
-    let mut epochs = Vec::with_capacity(settings.epochs);
-    for epoch in 1..=settings.epochs {
-        let mut loss_sum = Tensor::zeros([], (Kind::Float, vs.device()));
-        let mut correct = Tensor::zeros([], (Kind::Int64, vs.device()));
-        let mut lr = settings.optim.lr;
-        let batches = data.train.shuffled_batches(settings.batch_size, rng);
-        let n_batches = batches.len();
-        for (x, y) in batches {
-            let progress = step as f64 / total_steps as f64;
-            lr = settings.optim.lr_at(progress);
-            optimizer.set_lr(lr);
-            let student_out: Forward = model.forward(&x, true);
-            let teacher_out = teacher.map(|t| tch::no_grad(|| t.forward(&x, false)));
-            let inputs = LossInputs {
-                student: &student_out,
-                teacher: teacher_out.as_ref(),
-                targets: &y,
-                progress,
-            };
-            let loss = method.total_loss(&inputs);
-            optimizer.backward_step(&loss);
-            loss_sum += loss.detach();
-            correct += student_out
-                .logits
-                .argmax(-1, false)
-                .eq_tensor(&y)
-                .sum(Kind::Int64);
-            step += 1;
-        }
-        let train_loss = loss_sum.double_value(&[]) / n_batches.max(1) as f64;
-        if !train_loss.is_finite() {
-            return Err(TrainError::Diverged {
-                epoch,
-                loss: train_loss,
-            });
-        }
-        let train_acc = correct.int64_value(&[]) as f64 / data.train.len().max(1) as f64;
-        let (val_acc, val_loss, _) = evaluate(model, &data.val, settings.eval_batch_size);
-        let (test_acc, test_loss, test_errors) =
-            evaluate(model, &data.test, settings.eval_batch_size);
-        let record = EpochRecord {
-            epoch,
-            lr,
-            train_loss,
-            train_acc,
-            val_loss,
-            val_acc,
-            test_loss,
-            test_acc,
-            test_errors,
-        };
-        on_epoch(&record);
-        epochs.push(record);
+    let learner = Learner {
+        model: job.model,
+        vs: job.vs,
+        method: job.method,
+        teachers: job.teachers.into_iter().map(TeacherRef::Frozen).collect(),
+    };
+    let mut reports = train_together(vec![learner], job.data, job.settings, rng, &mut |_, r| {
+        on_epoch(r)
+    })?;
+    Ok(reports.remove(0))
+}
+
+/// The outputs of a learner's teachers on one batch (`peers`: every learner's output).
+fn teacher_outputs(learner: &Learner, x: &Tensor, peers: &[Forward]) -> Vec<Forward> {
+    learner
+        .teachers
+        .iter()
+        .map(|t| match t {
+            TeacherRef::Frozen(model) => tch::no_grad(|| model.forward(x, false)),
+            TeacherRef::Peer(j) => Forward {
+                logits: peers[*j].logits.detach(),
+                features: peers[*j].features.iter().map(Tensor::detach).collect(),
+            },
+        })
+        .collect()
+}
+
+/// Creates the losses' own parameters from one probe batch (before the optimisers exist).
+fn prepare_losses(learners: &[Learner], data: &Dataset) -> Result<(), TrainError> {
+    let probe = data.train.x.narrow(0, 0, data.train.len().min(2) as i64);
+    let outputs: Vec<Forward> = learners
+        .iter()
+        .map(|l| tch::no_grad(|| l.model.forward(&probe, false)))
+        .collect();
+    for (learner, output) in learners.iter().zip(&outputs) {
+        let teachers = teacher_outputs(learner, &probe, &outputs);
+        learner
+            .method
+            .prepare(&(learner.vs.root() / AUX_PREFIX), output, &teachers)
+            .map_err(|e| TrainError::Other(anyhow::anyhow!(e)))?;
     }
-    if epochs.is_empty() {
+    Ok(())
+}
+
+/// The var-store prefix under which losses keep their own parameters (not counted as the
+/// model's parameters).
+pub const AUX_PREFIX: &str = "aux";
+
+/// Trains several learners on the same batches in the same order, each with its own optimiser
+/// and objective (one learner: ordinary training; two peers: co-training). Returns one report
+/// per learner; `on_epoch` receives the learner's index and its record.
+pub fn train_together(
+    learners: Vec<Learner>,
+    data: &Dataset,
+    settings: &TrainSettings,
+    rng: &mut Pcg64,
+    on_epoch: &mut dyn FnMut(usize, &EpochRecord),
+) -> Result<Vec<TrainReport>, TrainError> {
+    if settings.epochs == 0 {
         return Err(TrainError::Other(anyhow::anyhow!(
             "epochs: expected at least 1, found 0"
         )));
     }
-    Ok(TrainReport { epochs })
+    prepare_losses(&learners, data)?;
+    let mut optimizers = learners
+        .iter()
+        .map(|l| settings.optim.build(l.vs))
+        .collect::<Result<Vec<_>, _>>()?;
+    let batches_per_epoch = data.train.len().div_ceil(settings.batch_size.max(1));
+    let total_steps = (settings.epochs * batches_per_epoch).max(1);
+    let device = data.train.x.device();
+    let mut step = 0usize;
+    let mut reports: Vec<TrainReport> = learners
+        .iter()
+        .map(|_| TrainReport {
+            epochs: Vec::with_capacity(settings.epochs),
+        })
+        .collect();
+    for epoch in 1..=settings.epochs {
+        let mut loss_sums: Vec<Tensor> = learners
+            .iter()
+            .map(|_| Tensor::zeros([], (Kind::Float, device)))
+            .collect();
+        let mut corrects: Vec<Tensor> = learners
+            .iter()
+            .map(|_| Tensor::zeros([], (Kind::Int64, device)))
+            .collect();
+        let mut lr = settings.optim.lr;
+        let batches = data.train.shuffled_batches(settings.batch_size, rng);
+        let n_batches = batches.len();
+        for (x, y) in batches {
+            let x = match &settings.augment {
+                Some(augment) => augment.apply(&x, rng),
+                None => x,
+            };
+            let progress = step as f64 / total_steps as f64;
+            lr = settings.optim.lr_at(progress);
+            let outputs: Vec<Forward> =
+                learners.iter().map(|l| l.model.forward(&x, true)).collect();
+            for (i, learner) in learners.iter().enumerate() {
+                let teachers = teacher_outputs(learner, &x, &outputs);
+                let inputs = LossInputs {
+                    student: &outputs[i],
+                    teachers: &teachers,
+                    targets: &y,
+                    progress,
+                };
+                let loss = learner.method.total_loss(&inputs);
+                optimizers[i].set_lr(lr);
+                optimizers[i].backward_step(&loss);
+                loss_sums[i] += loss.detach();
+                corrects[i] += outputs[i]
+                    .logits
+                    .argmax(-1, false)
+                    .eq_tensor(&y)
+                    .sum(Kind::Int64);
+            }
+            step += 1;
+        }
+        for (i, learner) in learners.iter().enumerate() {
+            let train_loss = loss_sums[i].double_value(&[]) / n_batches.max(1) as f64;
+            if !train_loss.is_finite() {
+                return Err(TrainError::Diverged {
+                    epoch,
+                    loss: train_loss,
+                });
+            }
+            let train_acc = corrects[i].int64_value(&[]) as f64 / data.train.len().max(1) as f64;
+            let (val_acc, val_loss, _) =
+                evaluate(learner.model, &data.val, settings.eval_batch_size);
+            let (test_acc, test_loss, test_errors) =
+                evaluate(learner.model, &data.test, settings.eval_batch_size);
+            let record = EpochRecord {
+                epoch,
+                lr,
+                train_loss,
+                train_acc,
+                val_loss,
+                val_acc,
+                test_loss,
+                test_acc,
+                test_errors,
+            };
+            on_epoch(i, &record);
+            reports[i].epochs.push(record);
+        }
+    }
+    Ok(reports)
 }

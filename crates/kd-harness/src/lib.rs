@@ -11,6 +11,7 @@
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod isolate;
 pub mod leaderboard;
 pub mod matrix;
 pub mod merge;

@@ -1,10 +1,11 @@
 //! Executes the cells of a run matrix: in parallel jobs, with progress on stderr, recording
 //! every outcome in the results store; a failing or diverging run never stops the suite.
 use crate::error::bad_input;
+use crate::isolate::{run_in_child, CellRequest};
 use crate::matrix::Cell;
 use crate::registry::Registry;
 use crate::store::{CurveRow, ResultsStore, RunRecord, ScoreRow};
-use crate::task::{RunContext, RunOutcome, RunStatus};
+use crate::task::{MethodDef, RunContext, RunOutcome, RunStatus, Task};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -26,6 +27,9 @@ pub struct RunOptions {
     pub cores: usize,
     /// Revision of the kdbench checkout, recorded in `runs.csv`.
     pub git_rev: String,
+    /// Run each cell in a child process of this executable (see [`crate::isolate`]); `None`
+    /// runs cells in this process (reproducible only with one job).
+    pub isolate: Option<PathBuf>,
 }
 
 /// Counts of what happened.
@@ -184,18 +188,20 @@ fn run_one(
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let clock = Instant::now();
     progress("starting");
-    let outcome = match catch_unwind(AssertUnwindSafe(|| {
-        task.run(&cell.config, &cell.method, &ctx)
-    })) {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(error)) => failed(format!("{error:#}")),
-        Err(panic) => {
-            let text = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            failed(format!("panic: {text}"))
+    let outcome = match &options.isolate {
+        None => run_guarded(task.as_ref(), &cell.config, &cell.method, &ctx),
+        Some(exe) => {
+            let request = CellRequest {
+                task: cell.task.clone(),
+                config: cell.config.clone(),
+                method: cell.method.clone(),
+                seed: cell.seed,
+                device: options.device.clone(),
+                threads,
+                data_dir: options.data_dir.clone(),
+                cache_dir: options.cache_dir.clone(),
+            };
+            run_in_child(exe, &request, &progress).unwrap_or_else(|e| failed(format!("{e:#}")))
         }
     };
     let seconds = clock.elapsed().as_secs_f64();
@@ -274,6 +280,27 @@ fn run_one(
         bar.println(line);
     }
     Ok(outcome.status)
+}
+
+/// Runs a task, turning an error or a panic into a `failed` outcome with its text.
+pub(crate) fn run_guarded(
+    task: &dyn Task,
+    config: &toml::Table,
+    method: &MethodDef,
+    ctx: &RunContext,
+) -> RunOutcome {
+    match catch_unwind(AssertUnwindSafe(|| task.run(config, method, ctx))) {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(error)) => failed(format!("{error:#}")),
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            failed(format!("panic: {text}"))
+        }
+    }
 }
 
 fn failed(message: String) -> RunOutcome {

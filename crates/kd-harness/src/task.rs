@@ -1,10 +1,11 @@
 //! What the harness knows of a benchmark problem: the [`Task`] trait and its run context.
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use toml::Table;
 
 /// A method as the harness sees it: a name and its (resolved) TOML definition. The domain
 /// crates interpret the table through kd-core.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MethodDef {
     /// The method's name (as in suites and `scores.csv`).
     pub name: String,
@@ -31,7 +32,8 @@ pub struct RunContext<'a> {
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     /// Finished and scored.
     Ok,
@@ -67,7 +69,7 @@ impl RunStatus {
 }
 
 /// One point of a learning curve.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CurvePoint {
     /// Epoch (or environment step, RL).
     pub step: u64,
@@ -80,7 +82,7 @@ pub struct CurvePoint {
 }
 
 /// What a finished run reports.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunOutcome {
     /// How it ended.
     pub status: RunStatus,

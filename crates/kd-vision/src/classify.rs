@@ -75,6 +75,7 @@ impl ClassifyConfig {
             batch_size: self.batch_size,
             eval_batch_size: 1024,
             optim: self.optim(),
+            augment: None,
         }
     }
 }
@@ -186,6 +187,17 @@ impl Task for ClassificationTask {
         config.teacher.check_input("teacher", &shape)?;
         config.student.check_input("student", &shape)?;
         let spec = MethodSpec::from_table(&method.name, &method.table)?;
+        if let kd_core::method::Regime::WeakTeacher { remap_init: true } = spec.regime {
+            let (t, s) = (&config.teacher, &config.student);
+            if t.arch != s.arch || t.hidden.len() != s.hidden.len() {
+                return Err(format!(
+                    "method '{}' (remap_init = true) starts the teacher architecture from the \
+                     student's parameters, so both need the same layout; found {} {:?} and {} {:?} \
+                     (set method.{}.remap_init = false)",
+                    method.name, t.arch, t.hidden, s.arch, s.hidden, method.name
+                ));
+            }
+        }
         if spec.needs_feature_maps() {
             for (key, model) in [("teacher", &config.teacher), ("student", &config.student)] {
                 if model.arch == "mlp" {
@@ -236,19 +248,25 @@ impl Task for ClassificationTask {
                 "classify|{}|{:?}|{:?}|{:?}",
                 self.name, self.source, config.teacher, settings
             ),
+            student_key: format!(
+                "classify|{}|{:?}|{:?}|{:?}",
+                self.name, self.source, config.student, settings
+            ),
             cache: Some(&cache),
         };
         let mut curves = Vec::new();
         let epochs = config.epochs;
         let mut on_epoch = |role: &str, r: &kd_core::train::EpochRecord| {
             (ctx.progress)(&format!(
-                "{role} epoch {}/{epochs} val_acc {:.3}",
-                r.epoch, r.val_acc
+                "{} epoch {}/{epochs} val_acc {:.3}",
+                if role.is_empty() { "model" } else { role },
+                r.epoch,
+                r.val_acc
             ));
-            let prefix = if role == "teacher" && spec.regime != kd_core::method::Regime::Teacher {
-                "teacher/"
+            let prefix = if role.is_empty() {
+                String::new()
             } else {
-                ""
+                format!("{role}/")
             };
             for (split, metric, value) in [
                 ("train", "loss", r.train_loss),

@@ -71,9 +71,7 @@ impl Loss for AttentionTransfer {
     }
 
     fn compute(&self, inputs: &LossInputs) -> Tensor {
-        let teacher = inputs
-            .teacher
-            .expect("at needs a teacher; the method parser checks the regime");
+        let teacher = inputs.expect_teacher("at");
         attention_transfer_loss(&inputs.student.features, &teacher.features)
     }
 }

@@ -57,7 +57,7 @@ mod tests {
         let y = Tensor::from_slice(&[0i64]);
         let inputs = LossInputs {
             student: &student,
-            teacher: None,
+            teachers: &[],
             targets: &y,
             progress: 0.0,
         };

@@ -87,9 +87,7 @@ impl Loss for Dkd {
     }
 
     fn compute(&self, inputs: &LossInputs) -> Tensor {
-        let teacher = inputs
-            .teacher
-            .expect("dkd needs a teacher; the method parser checks the regime");
+        let teacher = inputs.expect_teacher("dkd");
         let ramp = if self.warmup > 0.0 {
             (inputs.progress / self.warmup).min(1.0)
         } else {
@@ -161,7 +159,7 @@ mod tests {
         let at = |progress| {
             dkd.compute(&LossInputs {
                 student: &s,
-                teacher: Some(&t),
+                teachers: std::slice::from_ref(&t),
                 targets: &y,
                 progress,
             })

@@ -47,9 +47,7 @@ impl Loss for HintonKd {
     }
 
     fn compute(&self, inputs: &LossInputs) -> Tensor {
-        let teacher = inputs
-            .teacher
-            .expect("the kd loss needs a teacher; the method parser checks the regime");
+        let teacher = inputs.expect_teacher("kd");
         hinton_kd_loss(&inputs.student.logits, &teacher.logits, self.temperature)
     }
 }

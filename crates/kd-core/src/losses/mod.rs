@@ -3,31 +3,54 @@
 //! Each loss reads what it needs from [`LossInputs`] and returns a scalar tensor. A method is a
 //! weighted sum of such terms (see [`crate::method`]).
 mod attention;
+mod continuation;
 mod cross_entropy;
 mod dkd;
+mod fitnet;
 mod hinton;
+mod isls;
+mod multi_teacher;
 
 pub use attention::{attention_map, attention_transfer_loss, AttentionTransfer};
+pub use continuation::{continuation_temperature, ContinuationKd};
 pub use cross_entropy::CrossEntropy;
 pub use dkd::{dkd_loss, Dkd};
+pub use fitnet::{FitNet, HintRegressor};
 pub use hinton::{hinton_kd_loss, HintonKd};
+pub use isls::{isls_loss, isls_targets, InstanceSmoothing};
+pub use multi_teacher::{multi_teacher_kd_loss, teacher_weights, MultiTeacherKd, TeacherWeighting};
 
 use crate::model::Forward;
 use crate::params::Params;
 use std::collections::BTreeMap;
 use std::sync::{LazyLock, RwLock};
-use tch::Tensor;
+use tch::{nn, Tensor};
 
 /// Everything a loss term may look at for one batch.
 pub struct LossInputs<'a> {
     /// The trained model's forward pass.
     pub student: &'a Forward,
-    /// The teacher's forward pass (no gradient), when the regime has a teacher.
-    pub teacher: Option<&'a Forward>,
+    /// The teachers' forward passes (no gradient), first teacher first; empty when the
+    /// regime has no teacher. A co-trained peer is the teacher of its partner.
+    pub teachers: &'a [Forward],
     /// Ground-truth class indices (int64).
     pub targets: &'a Tensor,
     /// Fraction of training done, 0 at the first step and close to 1 at the last (for schedules).
     pub progress: f64,
+}
+
+impl LossInputs<'_> {
+    /// The first (or only) teacher.
+    pub fn teacher(&self) -> Option<&Forward> {
+        self.teachers.first()
+    }
+
+    /// The first teacher; the method parser guarantees one for losses that need it.
+    pub(crate) fn expect_teacher(&self, loss: &str) -> &Forward {
+        self.teacher().unwrap_or_else(|| {
+            panic!("the {loss} loss needs a teacher; the method parser checks the regime")
+        })
+    }
 }
 
 /// One loss term.
@@ -37,6 +60,17 @@ pub trait Loss: Send + Sync + std::fmt::Debug {
     /// True when the term needs 4-D feature maps (convolutional models) from both models.
     fn needs_feature_maps(&self) -> bool {
         false
+    }
+    /// Creates the term's own trainable parameters (e.g. FitNet's regressor) under `aux`,
+    /// given one probe forward pass of the trained model and its teachers. Called once before
+    /// training; the parameters are optimised with the model's.
+    fn prepare(
+        &self,
+        _aux: &nn::Path,
+        _student: &Forward,
+        _teachers: &[Forward],
+    ) -> Result<(), String> {
+        Ok(())
     }
     /// The scalar loss for one batch.
     fn compute(&self, inputs: &LossInputs) -> Tensor;
@@ -74,6 +108,34 @@ static REGISTRY: LazyLock<RwLock<BTreeMap<String, (LossFactory, &'static str)>>>
             (
                 AttentionTransfer::from_params,
                 "attention transfer between paired conv feature maps",
+            ),
+        );
+        map.insert(
+            "fitnet".into(),
+            (
+                FitNet::from_params,
+                "FitNet hint: MSE between a regressed student feature and the teacher's",
+            ),
+        );
+        map.insert(
+            "isls".into(),
+            (
+                InstanceSmoothing::from_params,
+                "instance-specific label smoothing from the model's own detached predictions",
+            ),
+        );
+        map.insert(
+            "cont_kd".into(),
+            (
+                ContinuationKd::from_params,
+                "Continuation-KD: KD whose temperature anneals from smooth to sharp",
+            ),
+        );
+        map.insert(
+            "multi_kd".into(),
+            (
+                MultiTeacherKd::from_params,
+                "KD from several teachers, averaged or weighted per example by confidence",
             ),
         );
         RwLock::new(map)
