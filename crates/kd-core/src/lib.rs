@@ -8,6 +8,7 @@
 //! - [`data`], [`model`]: the data and model interfaces the loop trains on.
 //! - [`teacher_cache`]: trained teachers shared across methods of the same seed.
 //! - [`device`], [`seeding`], [`params`]: devices, seeds, typed TOML parameters.
+pub mod augment;
 pub mod data;
 pub mod device;
 pub mod losses;
