@@ -1,9 +1,11 @@
 //! kd-vision: image data sets, the vision model zoo and the vision benchmark tasks.
 //!
 //! - [`digits`]: the shipped 8x8 digits and their fixed split.
-//! - [`models`]: the model zoo (MLP).
+//! - [`cifar`]: CIFAR-10 and CIFAR-100 from their official binary files.
+//! - [`models`]: the model zoo (MLP, LeNet-5, the CIFAR ResNets, wide ResNets and VGGs).
 //! - [`classify`]: classification tasks run by every distillation method.
 //! - [`tasks`]: the tasks this crate registers with the harness.
+pub mod cifar;
 pub mod classify;
 pub mod datasets;
 pub mod digits;
