@@ -4,7 +4,12 @@ use kd_harness::registry::Registry;
 use toml::Table;
 
 /// Built-in suites, embedded from `suites/`.
-pub const SUITES: &[(&str, &str)] = &[("smoke", include_str!("../suites/smoke.toml"))];
+pub const SUITES: &[(&str, &str)] = &[
+    ("smoke", include_str!("../suites/smoke.toml")),
+    ("vision", include_str!("../suites/vision.toml")),
+    ("hinton-mnist", include_str!("../suites/hinton-mnist.toml")),
+    ("vision-gpu", include_str!("../suites/vision-gpu.toml")),
+];
 
 fn check_method(name: &str, table: &Table) -> Result<String, String> {
     MethodSpec::from_table(name, table).map(|spec| spec.description)

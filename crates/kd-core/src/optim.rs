@@ -15,8 +15,8 @@ pub struct OptimSettings {
     pub weight_decay: f64,
     /// Nesterov momentum for SGD.
     pub nesterov: bool,
-    /// `constant`, `cosine` (to 0) or `onecycle` (PyTorch OneCycleLR defaults:
-    /// 30% warm-up from lr/25, cosine down to lr/25e4).
+    /// `constant`, `cosine` (to 0), `onecycle` (PyTorch OneCycleLR defaults: 30% warm-up
+    /// from lr/25, cosine down to lr/25e4) or `step` (divided by 10 at [`STEP_MILESTONES`]).
     pub lr_schedule: String,
 }
 
@@ -29,9 +29,9 @@ impl OptimSettings {
                 self.optimizer
             ));
         }
-        if !["constant", "cosine", "onecycle"].contains(&self.lr_schedule.as_str()) {
+        if !["constant", "cosine", "onecycle", "step"].contains(&self.lr_schedule.as_str()) {
             return Err(format!(
-                "lr_schedule: expected \"constant\", \"cosine\" or \"onecycle\", found \"{}\"",
+                "lr_schedule: expected \"constant\", \"cosine\", \"onecycle\" or \"step\", found \"{}\"",
                 self.lr_schedule
             ));
         }
@@ -91,10 +91,18 @@ impl OptimSettings {
                     end_cos(self.lr, end, q)
                 }
             }
+            "step" => {
+                let drops = STEP_MILESTONES.iter().filter(|&&m| p >= m).count();
+                self.lr * 0.1f64.powi(drops as i32)
+            }
             _ => self.lr,
         }
     }
 }
+
+/// Where the `step` schedule divides the learning rate by 10: the CRD benchmark's epochs
+/// 150, 180 and 210 of 240, as fractions of training.
+pub const STEP_MILESTONES: [f64; 3] = [0.625, 0.75, 0.875];
 
 /// Cosine interpolation from `from` (q = 0) to `to` (q = 1).
 fn end_cos(from: f64, to: f64, q: f64) -> f64 {
@@ -136,6 +144,11 @@ mod tests {
         assert!(s.validate().unwrap_err().starts_with("optimizer"));
         let mut s = settings("linear");
         assert!(s.validate().unwrap_err().starts_with("lr_schedule"));
+        let step = settings("step");
+        assert!((step.lr_at(0.6) - step.lr).abs() < 1e-12);
+        assert!((step.lr_at(0.625) - step.lr * 0.1).abs() < 1e-12);
+        assert!((step.lr_at(0.8) - step.lr * 0.01).abs() < 1e-12);
+        assert!((step.lr_at(0.99) - step.lr * 0.001).abs() < 1e-15);
         s.lr_schedule = "constant".into();
         s.lr = -1.0;
         assert!(s.validate().unwrap_err().starts_with("lr:"));

@@ -367,3 +367,150 @@ pub fn run_classification(
         Regime::CoTrain { report } => co_train(method, setup, report, on_epoch),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{split_from_vecs, Dataset};
+    use crate::model::Forward;
+    use crate::optim::OptimSettings;
+    use tch::nn::Module;
+
+    /// A one-hidden-layer MLP over 2-D points.
+    struct Tiny(nn::Sequential);
+
+    impl Classifier for Tiny {
+        fn forward(&self, xs: &tch::Tensor, _train: bool) -> Forward {
+            Forward {
+                logits: self.0.forward(xs),
+                features: vec![],
+            }
+        }
+    }
+
+    fn tiny(width: i64) -> impl Fn(&nn::Path) -> Box<dyn Classifier> {
+        move |p: &nn::Path| {
+            Box::new(Tiny(
+                nn::seq()
+                    .add(nn::linear(p / "l0", 2, width, Default::default()))
+                    .add_fn(|x| x.relu())
+                    .add(nn::linear(p / "l1", width, 2, Default::default())),
+            )) as Box<dyn Classifier>
+        }
+    }
+
+    /// Two classes: the sign of x0 + x1, on a fixed grid of points.
+    fn blobs() -> Dataset {
+        let split = |n: usize, offset: f32| {
+            let mut x = Vec::new();
+            let mut y = Vec::new();
+            for i in 0..n {
+                let a = ((i * 37) % 101) as f32 / 50.0 - 1.0 + offset;
+                let b = ((i * 53) % 97) as f32 / 48.0 - 1.0;
+                x.extend([a, b]);
+                y.push(i64::from(a + b > 0.0));
+            }
+            split_from_vecs(&x, &y, &[2])
+        };
+        Dataset {
+            train: split(200, 0.0),
+            val: split(50, 0.01),
+            test: split(50, 0.02),
+            num_classes: 2,
+        }
+    }
+
+    fn method(toml_text: &str) -> MethodSpec {
+        MethodSpec::from_table("m", &toml::from_str(toml_text).unwrap()).unwrap()
+    }
+
+    fn run(spec: &MethodSpec, cache: Option<&TeacherCache>) -> (ClassificationResult, Vec<String>) {
+        let data = blobs();
+        let settings = TrainSettings {
+            epochs: 10,
+            batch_size: 32,
+            eval_batch_size: 64,
+            optim: OptimSettings {
+                optimizer: "adam".into(),
+                lr: 0.01,
+                momentum: 0.0,
+                weight_decay: 0.0,
+                nesterov: false,
+                lr_schedule: "constant".into(),
+            },
+            augment: None,
+        };
+        let (big, small) = (tiny(16), tiny(4));
+        let setup = ClassificationSetup {
+            data: &data,
+            settings: &settings,
+            device: Device::Cpu,
+            seed: 7,
+            build_teacher: &big,
+            build_student: &small,
+            teacher_key: "big".into(),
+            student_key: "small".into(),
+            cache,
+        };
+        let mut roles = Vec::new();
+        let result = run_classification(spec, &setup, &mut |role, _| {
+            if !roles.iter().any(|r: &String| r == role) {
+                roles.push(role.to_string());
+            }
+        })
+        .unwrap();
+        (result, roles)
+    }
+
+    #[test]
+    fn each_regime_trains_the_models_it_names() {
+        let (r, roles) = run(
+            &method("regime = 'one_way'\nteachers = 3\nlosses.multi_kd = {}"),
+            None,
+        );
+        assert_eq!(roles, ["teacher", "teacher2", "teacher3", ""]);
+        assert_eq!(r.params_student, Some(4 * 2 + 4 + 2 * 4 + 2));
+        let (r, roles) = run(
+            &method("regime = 'self_distill'\ngenerations = 2\nlosses.kd = {}"),
+            None,
+        );
+        assert_eq!(roles, ["gen0", "gen1", ""]);
+        assert_eq!(r.params_student, r.params_teacher);
+        let (r, roles) = run(
+            &method("regime = 'weak_teacher'\nremap_init = true\nlosses.ce = {}\nlosses.kd = {}"),
+            None,
+        );
+        assert_eq!(roles, ["weak_teacher", ""]);
+        assert_eq!(r.params_student, Some(16 * 2 + 16 + 2 * 16 + 2));
+        assert_eq!(r.params_teacher, Some(4 * 2 + 4 + 2 * 4 + 2));
+        assert!(r.report.last().test_acc > 0.8, "{:?}", r.report.last());
+    }
+
+    #[test]
+    fn both_sides_of_a_co_training_share_one_training() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = TeacherCache::new(dir.path());
+        let small = method("regime = 'co_train'\nreport = 'small'\nlosses.ce = {}\nlosses.kd = {}");
+        let large = method("regime = 'co_train'\nreport = 'large'\nlosses.ce = {}\nlosses.kd = {}");
+        assert_eq!(small.signature, large.signature);
+        let (s, roles) = run(&small, Some(&cache));
+        assert_eq!(roles, ["", "peer"]);
+        let (l, roles) = run(&large, Some(&cache));
+        assert_eq!(roles, ["peer", ""]);
+        let results = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("result-")
+            })
+            .count();
+        assert_eq!(results, 1, "the second side is read from the cache");
+        assert!(l.params_student > s.params_student);
+        // Recomputed without the cache, the small side is the same (seeded) training.
+        let (again, _) = run(&small, None);
+        assert_eq!(again.report, s.report);
+    }
+}

@@ -1,7 +1,9 @@
 //! Image classification tasks: a data set, a teacher and a student from the model zoo, a
 //! training budget, and the accuracy metrics every method is scored on.
+use crate::cifar::{cifar_missing, load_cifar10, load_cifar100, Cifar100Labels, CifarSet};
 use crate::digits::digits_dataset;
 use crate::models::ModelConfig;
+use kd_core::augment::Augmentation;
 use kd_core::data::Dataset;
 use kd_core::device::parse_device;
 use kd_core::method::MethodSpec;
@@ -33,6 +35,12 @@ pub struct ClassifyConfig {
     pub nesterov: bool,
     /// `constant`, `cosine` or `onecycle`.
     pub lr_schedule: String,
+    /// Train on the first N training examples only (0: all), for quick checks and CPU suites.
+    #[serde(default)]
+    pub train_limit: usize,
+    /// Random crop (4-pixel zero padding) and horizontal flip of training batches (CIFAR).
+    #[serde(default)]
+    pub augment: bool,
     /// The teacher architecture.
     pub teacher: ModelConfig,
     /// The student architecture.
@@ -75,7 +83,7 @@ impl ClassifyConfig {
             batch_size: self.batch_size,
             eval_batch_size: 1024,
             optim: self.optim(),
-            augment: None,
+            augment: self.augment.then_some(Augmentation { pad: 4, flip: true }),
         }
     }
 }
@@ -88,6 +96,9 @@ pub enum DataSource {
     /// An MNIST-format (IDX) data set fetched into the data folder under this name; the last
     /// 5,000 training images are the validation split.
     Idx(&'static str),
+    /// CIFAR-10 or CIFAR-100 (fine labels) in the official binary format, placed by the user
+    /// under `<data-dir>/cifar10` or `cifar100`; the last 5,000 training images validate.
+    Cifar(CifarSet),
 }
 
 impl DataSource {
@@ -107,6 +118,7 @@ impl DataSource {
                     )
                 })
             }
+            DataSource::Cifar(set) => cifar_missing(&data_dir.join(set.dir_name()), set),
         }
     }
 
@@ -115,6 +127,7 @@ impl DataSource {
         match self {
             DataSource::Digits => vec![64],
             DataSource::Idx(_) => vec![1, 28, 28],
+            DataSource::Cifar(_) => vec![3, 32, 32],
         }
     }
 
@@ -122,6 +135,10 @@ impl DataSource {
         match self {
             DataSource::Digits => digits_dataset(),
             DataSource::Idx(name) => crate::datasets::load_idx_dataset(&data_dir.join(name), 5000),
+            DataSource::Cifar(CifarSet::Cifar10) => load_cifar10(&data_dir.join("cifar10"), 5000),
+            DataSource::Cifar(CifarSet::Cifar100) => {
+                load_cifar100(&data_dir.join("cifar100"), 5000, Cifar100Labels::Fine)
+            }
         }
     }
 }
@@ -226,7 +243,14 @@ impl Task for ClassificationTask {
         }
         kd_core::set_threads(ctx.threads);
         let device = parse_device(&ctx.device).map_err(anyhow::Error::msg)?;
-        let data = self.source.load(&ctx.data_dir)?;
+        let mut data = self.source.load(&ctx.data_dir)?;
+        if config.train_limit > 0 && config.train_limit < data.train.len() {
+            let n = config.train_limit as i64;
+            data.train = kd_core::data::Split {
+                x: data.train.x.narrow(0, 0, n),
+                y: data.train.y.narrow(0, 0, n),
+            };
+        }
         let shape = self.source.input_shape();
         let data = data.to_device(device);
         let classes = data.num_classes;

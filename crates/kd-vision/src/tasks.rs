@@ -1,4 +1,5 @@
 //! The vision tasks registered with the harness.
+use crate::cifar::CifarSet;
 use crate::classify::{ClassificationTask, ClassifyConfig, DataSource};
 use crate::models::ModelConfig;
 use kd_harness::task::Task;
@@ -13,6 +14,45 @@ fn mlp(hidden: &[i64], dropout: f64) -> ModelConfig {
         input_dropout: 0.0,
     }
 }
+
+fn zoo(arch: &str) -> ModelConfig {
+    ModelConfig {
+        arch: arch.into(),
+        hidden: vec![],
+        channels: vec![],
+        dropout: 0.0,
+        input_dropout: 0.0,
+    }
+}
+
+/// The CRD benchmark's CIFAR-100 recipe (Tian et al. 2020): 240 epochs of SGD, batch 64,
+/// learning rate 0.05 divided by 10 at epochs 150, 180 and 210, weight decay 5e-4, random
+/// crop and flip.
+fn crd_recipe(teacher: &str, student: &str) -> ClassifyConfig {
+    ClassifyConfig {
+        epochs: 240,
+        batch_size: 64,
+        optimizer: "sgd".into(),
+        lr: 0.05,
+        momentum: 0.9,
+        weight_decay: 5e-4,
+        nesterov: false,
+        lr_schedule: "step".into(),
+        augment: true,
+        train_limit: 0,
+        teacher: zoo(teacher),
+        student: zoo(student),
+    }
+}
+
+/// The CIFAR-100 teacher/student pairs of the CRD benchmark table.
+const CRD_PAIRS: &[(&str, &str)] = &[
+    ("resnet56", "resnet20"),
+    ("resnet110", "resnet32"),
+    ("resnet32x4", "resnet8x4"),
+    ("wrn_40_2", "wrn_16_2"),
+    ("vgg13", "vgg8"),
+];
 
 fn lenet(channels: &[i64], hidden: &[i64]) -> ModelConfig {
     ModelConfig {
@@ -36,6 +76,8 @@ fn mnist_mlp_config(epochs: usize) -> ClassifyConfig {
         weight_decay: 0.0,
         nesterov: true,
         lr_schedule: "onecycle".into(),
+        augment: false,
+        train_limit: 0,
         teacher: ModelConfig {
             input_dropout: 0.2,
             ..mlp(&[1200, 1200], 0.5)
@@ -44,8 +86,43 @@ fn mnist_mlp_config(epochs: usize) -> ClassifyConfig {
     }
 }
 
+/// LeNet-5 pairs on 28x28 images: Adam with a cosine schedule, 8 epochs.
+fn lenet_config() -> ClassifyConfig {
+    ClassifyConfig {
+        epochs: 8,
+        batch_size: 128,
+        optimizer: "adam".into(),
+        lr: 2e-3,
+        lr_schedule: "cosine".into(),
+        teacher: lenet(&[12, 32], &[240, 168]),
+        student: lenet(&[6, 16], &[120, 84]),
+        ..mnist_mlp_config(8)
+    }
+}
+
 /// Every vision task.
 pub fn vision_tasks() -> Vec<Arc<dyn Task>> {
+    let mut tasks = base_tasks();
+    for (teacher, student) in CRD_PAIRS {
+        tasks.push(Arc::new(ClassificationTask::new(
+            &format!("cifar100-{teacher}-{student}"),
+            &format!(
+                "CIFAR-100 (user-supplied binary version): {teacher} teacher, {student} student, CRD recipe (240 epochs)"
+            ),
+            DataSource::Cifar(CifarSet::Cifar100),
+            crd_recipe(teacher, student),
+        )));
+    }
+    tasks.push(Arc::new(ClassificationTask::new(
+        "cifar10-resnet56-resnet20",
+        "CIFAR-10 (user-supplied binary version): resnet56 teacher, resnet20 student, CRD recipe (240 epochs)",
+        DataSource::Cifar(CifarSet::Cifar10),
+        crd_recipe("resnet56", "resnet20"),
+    )));
+    tasks
+}
+
+fn base_tasks() -> Vec<Arc<dyn Task>> {
     vec![
         Arc::new(ClassificationTask::new(
             "mnist-mlp",
@@ -57,16 +134,13 @@ pub fn vision_tasks() -> Vec<Arc<dyn Task>> {
             "mnist-lenet",
             "MNIST (fetch: mnist): LeNet-5 teacher with 2x wider layers, classic LeNet-5 student",
             DataSource::Idx("mnist"),
-            ClassifyConfig {
-                epochs: 8,
-                batch_size: 128,
-                optimizer: "adam".into(),
-                lr: 2e-3,
-                lr_schedule: "cosine".into(),
-                teacher: lenet(&[12, 32], &[240, 168]),
-                student: lenet(&[6, 16], &[120, 84]),
-                ..mnist_mlp_config(8)
-            },
+            lenet_config(),
+        )),
+        Arc::new(ClassificationTask::new(
+            "fashion-mnist-lenet",
+            "Fashion-MNIST (fetch: fashion-mnist): LeNet-5 teacher with 2x wider layers, classic LeNet-5 student",
+            DataSource::Idx("fashion-mnist"),
+            lenet_config(),
         )),
         Arc::new(ClassificationTask::new(
             "fashion-mnist-mlp",
@@ -87,6 +161,8 @@ pub fn vision_tasks() -> Vec<Arc<dyn Task>> {
             weight_decay: 0.0,
             nesterov: false,
             lr_schedule: "cosine".into(),
+            augment: false,
+            train_limit: 0,
             teacher: mlp(&[512, 512], 0.3),
             student: mlp(&[16], 0.0),
         },
