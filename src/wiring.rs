@@ -37,3 +37,35 @@ pub fn registry() -> Registry {
     }
     registry
 }
+
+/// Adds the methods declared in `dir/*.toml` (each file holds `[name]` tables like
+/// kd-core's `methods.toml`; a name already known is replaced). A missing folder adds
+/// nothing; a bad file or method is an error naming the file and key.
+pub fn add_user_methods(registry: &mut Registry, dir: &std::path::Path) -> Result<usize, String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut added = 0;
+    for file in files {
+        let name = file.display();
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("{name}: {e}"))?;
+        let table: Table = toml::from_str(&text).map_err(|e| format!("{name}: {e}"))?;
+        for (method, value) in table {
+            let toml::Value::Table(definition) = value else {
+                return Err(format!(
+                    "{name}: [{method}] must be a table of the method's keys"
+                ));
+            };
+            registry
+                .add_method(&method, definition)
+                .map_err(|e| format!("{name}: {e}"))?;
+            added += 1;
+        }
+    }
+    Ok(added)
+}
