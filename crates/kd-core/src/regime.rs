@@ -265,25 +265,11 @@ pub fn run_classification(
                 params_teacher: Some(count_parameters(&t.vs)),
             })
         }
-        Regime::Student => {
-            let (report, params, _, _) = distil(
-                setup,
-                method,
-                Arch::Student,
-                &[],
-                seed,
-                "student-data-order",
-                None,
-                "",
-                on_epoch,
-            )?;
-            Ok(ClassificationResult {
-                report,
-                params_student: Some(params),
-                params_teacher: None,
-            })
-        }
-        Regime::OneWay { teachers } => {
+        Regime::Student | Regime::OneWay { .. } => {
+            let teachers = match method.regime {
+                Regime::OneWay { teachers } => teachers,
+                _ => 0,
+            };
             let mut frozen = Vec::with_capacity(teachers);
             for member in 0..teachers as u64 {
                 let role = match member {
@@ -313,7 +299,7 @@ pub fn run_classification(
             Ok(ClassificationResult {
                 report,
                 params_student: Some(params),
-                params_teacher: Some(count_parameters(&frozen[0].vs)),
+                params_teacher: frozen.first().map(|t| count_parameters(&t.vs)),
             })
         }
         Regime::SelfDistill { generations } => {
