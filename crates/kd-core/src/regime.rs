@@ -19,8 +19,10 @@ pub type ModelBuilder<'a> = &'a dyn Fn(&nn::Path) -> Box<dyn Classifier>;
 pub struct ClassificationSetup<'a> {
     /// The data, already on `device`.
     pub data: &'a Dataset,
-    /// Training settings shared by every model.
+    /// Training settings of every model but the teacher architecture's reference models.
     pub settings: &'a TrainSettings,
+    /// Training settings of the teacher architecture's reference models (the teachers).
+    pub teacher_settings: &'a TrainSettings,
     /// Where models live.
     pub device: Device,
     /// The run seed.
@@ -85,9 +87,9 @@ fn reference_model(
 ) -> Result<Frozen, TrainError> {
     seed_torch(setup.seed.wrapping_add(0x7eac_0000 + member * 0x1_0000));
     let mut vs = nn::VarStore::new(setup.device);
-    let (build, key) = match arch {
-        Arch::Teacher => (setup.build_teacher, &setup.teacher_key),
-        Arch::Student => (setup.build_student, &setup.student_key),
+    let (build, key, settings) = match arch {
+        Arch::Teacher => (setup.build_teacher, &setup.teacher_key, setup.teacher_settings),
+        Arch::Student => (setup.build_student, &setup.student_key, setup.settings),
     };
     let model = build(&vs.root());
     let objective = cross_entropy_objective();
@@ -103,7 +105,7 @@ fn reference_model(
             model: model.as_ref(),
             vs,
             data: setup.data,
-            settings: setup.settings,
+            settings,
             method: &objective,
             teachers: vec![],
         };
@@ -430,6 +432,7 @@ mod tests {
         let setup = ClassificationSetup {
             data: &data,
             settings: &settings,
+            teacher_settings: &settings,
             device: Device::Cpu,
             seed: 7,
             build_teacher: &big,

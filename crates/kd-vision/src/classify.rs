@@ -38,9 +38,17 @@ pub struct ClassifyConfig {
     /// Train on the first N training examples only (0: all), for quick checks and CPU suites.
     #[serde(default)]
     pub train_limit: usize,
-    /// Random crop (4-pixel zero padding) and horizontal flip of training batches (CIFAR).
+    /// Training-batch augmentation: `none`, `crop_flip` (random crop with 4-pixel zero padding
+    /// and horizontal flip, CIFAR) or `jitter` (random shifts of up to 2 pixels, no flip).
+    #[serde(default = "no_augmentation")]
+    pub augment: String,
+    /// Epochs of the teacher architecture's reference training (0: `epochs`); teachers often
+    /// get a longer budget than students.
     #[serde(default)]
-    pub augment: bool,
+    pub teacher_epochs: usize,
+    /// Augmentation of the teacher's reference training (empty: `augment`).
+    #[serde(default)]
+    pub teacher_augment: String,
     /// The teacher architecture.
     pub teacher: ModelConfig,
     /// The student architecture.
@@ -61,6 +69,17 @@ impl ClassifyConfig {
             return Err("batch_size: expected at least 1, found 0".into());
         }
         config.optim().validate()?;
+        for (key, value) in [
+            ("augment", &config.augment),
+            ("teacher_augment", &config.teacher_augment),
+        ] {
+            let allowed = ["none", "crop_flip", "jitter"];
+            if !(allowed.contains(&value.as_str()) || key == "teacher_augment" && value.is_empty()) {
+                return Err(format!(
+                    "{key}: expected \"none\", \"crop_flip\" or \"jitter\", found \"{value}\""
+                ));
+            }
+        }
         config.teacher.validate("teacher")?;
         config.student.validate("student")?;
         Ok(config)
@@ -83,8 +102,39 @@ impl ClassifyConfig {
             batch_size: self.batch_size,
             eval_batch_size: 1024,
             optim: self.optim(),
-            augment: self.augment.then_some(Augmentation { pad: 4, flip: true }),
+            augment: augmentation(&self.augment),
         }
+    }
+
+    /// The settings of the teacher's reference training.
+    fn teacher_settings(&self) -> TrainSettings {
+        let augment = if self.teacher_augment.is_empty() {
+            &self.augment
+        } else {
+            &self.teacher_augment
+        };
+        TrainSettings {
+            epochs: if self.teacher_epochs == 0 {
+                self.epochs
+            } else {
+                self.teacher_epochs
+            },
+            augment: augmentation(augment),
+            ..self.train_settings()
+        }
+    }
+}
+
+fn no_augmentation() -> String {
+    "none".into()
+}
+
+/// The augmentation an `augment` value names (checked by [`ClassifyConfig::from_table`]).
+fn augmentation(name: &str) -> Option<Augmentation> {
+    match name {
+        "crop_flip" => Some(Augmentation { pad: 4, flip: true }),
+        "jitter" => Some(Augmentation { pad: 2, flip: false }),
+        _ => None,
     }
 }
 
@@ -255,6 +305,7 @@ impl Task for ClassificationTask {
         let data = data.to_device(device);
         let classes = data.num_classes;
         let settings = config.train_settings();
+        let teacher_settings = config.teacher_settings();
         let teacher_cfg = config.teacher.clone();
         let student_cfg = config.student.clone();
         let teacher_shape = shape.clone();
@@ -264,13 +315,14 @@ impl Task for ClassificationTask {
         let setup = ClassificationSetup {
             data: &data,
             settings: &settings,
+            teacher_settings: &teacher_settings,
             device,
             seed: ctx.seed,
             build_teacher: &build_teacher,
             build_student: &build_student,
             teacher_key: format!(
                 "classify|{}|{:?}|{:?}|{:?}",
-                self.name, self.source, config.teacher, settings
+                self.name, self.source, config.teacher, teacher_settings
             ),
             student_key: format!(
                 "classify|{}|{:?}|{:?}|{:?}",
@@ -279,7 +331,7 @@ impl Task for ClassificationTask {
             cache: Some(&cache),
         };
         let mut curves = Vec::new();
-        let epochs = config.epochs;
+        let epochs = config.epochs.max(teacher_settings.epochs);
         let mut on_epoch = |role: &str, r: &kd_core::train::EpochRecord| {
             (ctx.progress)(&format!(
                 "{} epoch {}/{epochs} val_acc {:.3}",
