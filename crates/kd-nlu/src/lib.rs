@@ -8,9 +8,11 @@
 //! - [`text`]: labelled texts and hash-based splits.
 //! - [`rotten`]: the Rotten Tomatoes sentiment task's data.
 //! - [`snli`]: the SNLI inference task's data.
+//! - [`glue`]: the nine GLUE tasks' official TSV files and metrics.
 #![warn(missing_docs)]
 pub mod datasets;
 pub mod encoder;
+pub mod glue;
 pub mod pooling;
 pub mod rotten;
 pub mod snli;

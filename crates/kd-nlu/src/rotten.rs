@@ -69,6 +69,7 @@ pub fn split_reviews(reviews: Vec<(String, i64)>) -> TextSplits {
             text,
             pair: None,
             label,
+            score: None,
         };
         match bucket {
             0 => splits.test.push(example),

@@ -27,7 +27,7 @@ struct Line {
 }
 
 /// One labelled pair and the caption (premise) it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SnliPair {
     /// The premise's caption id, the grouping key for the dev split.
     pub caption_id: String,
@@ -58,6 +58,7 @@ pub fn read_pairs(reader: impl BufRead, name: &str) -> anyhow::Result<Vec<SnliPa
                 text: record.sentence1,
                 pair: Some(record.sentence2),
                 label,
+                score: None,
             },
         });
     }

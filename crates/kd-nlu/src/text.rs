@@ -2,18 +2,27 @@
 use sha2::{Digest, Sha256};
 
 /// One labelled text or text pair.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TextExample {
     /// The text (the premise for a pair).
     pub text: String,
     /// The second text of a pair (the hypothesis), if any.
     pub pair: Option<String>,
-    /// The class index.
+    /// The class index (0 for a regression example).
     pub label: i64,
+    /// The regression target (e.g. STS-B's similarity), if the task is a regression.
+    pub score: Option<f64>,
+}
+
+impl TextExample {
+    /// What a model should predict: the regression score if any, else the class index.
+    pub fn target(&self) -> f64 {
+        self.score.unwrap_or(self.label as f64)
+    }
 }
 
 /// A task's three splits and its class names (index = label).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TextSplits {
     /// Training examples.
     pub train: Vec<TextExample>,
@@ -60,6 +69,7 @@ mod tests {
             text: String::new(),
             pair: None,
             label,
+            score: None,
         };
         let splits = TextSplits {
             train: vec![ex(0), ex(1), ex(1)],
@@ -68,5 +78,11 @@ mod tests {
             classes: vec!["a", "b"],
         };
         assert_eq!(splits.class_counts(&splits.train), [1, 2]);
+        assert_eq!(splits.train[1].target(), 1.0);
+        let scored = TextExample {
+            score: Some(3.8),
+            ..ex(0)
+        };
+        assert_eq!(scored.target(), 3.8);
     }
 }
