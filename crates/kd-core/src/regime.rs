@@ -88,7 +88,11 @@ fn reference_model(
     seed_torch(setup.seed.wrapping_add(0x7eac_0000 + member * 0x1_0000));
     let mut vs = nn::VarStore::new(setup.device);
     let (build, key, settings) = match arch {
-        Arch::Teacher => (setup.build_teacher, &setup.teacher_key, setup.teacher_settings),
+        Arch::Teacher => (
+            setup.build_teacher,
+            &setup.teacher_key,
+            setup.teacher_settings,
+        ),
         Arch::Student => (setup.build_student, &setup.student_key, setup.settings),
     };
     let model = build(&vs.root());

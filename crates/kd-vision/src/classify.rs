@@ -74,7 +74,8 @@ impl ClassifyConfig {
             ("teacher_augment", &config.teacher_augment),
         ] {
             let allowed = ["none", "crop_flip", "jitter"];
-            if !(allowed.contains(&value.as_str()) || key == "teacher_augment" && value.is_empty()) {
+            if !(allowed.contains(&value.as_str()) || key == "teacher_augment" && value.is_empty())
+            {
                 return Err(format!(
                     "{key}: expected \"none\", \"crop_flip\" or \"jitter\", found \"{value}\""
                 ));
@@ -133,7 +134,10 @@ fn no_augmentation() -> String {
 fn augmentation(name: &str) -> Option<Augmentation> {
     match name {
         "crop_flip" => Some(Augmentation { pad: 4, flip: true }),
-        "jitter" => Some(Augmentation { pad: 2, flip: false }),
+        "jitter" => Some(Augmentation {
+            pad: 2,
+            flip: false,
+        }),
         _ => None,
     }
 }
@@ -379,5 +383,53 @@ impl Task for ClassificationTask {
             }),
             Err(TrainError::Other(e)) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(extra: &str) -> Result<ClassifyConfig, String> {
+        let mut table = crate::tasks::vision_tasks()
+            .into_iter()
+            .find(|t| t.name() == "mnist-mlp")
+            .unwrap()
+            .default_config();
+        let extra: Table = toml::from_str(extra).unwrap();
+        table.extend(extra);
+        ClassifyConfig::from_table(&table)
+    }
+
+    #[test]
+    fn teachers_get_their_own_budget_and_augmentation() {
+        let c = config("teacher_epochs = 20\nteacher_augment = 'jitter'").unwrap();
+        let (student, teacher) = (c.train_settings(), c.teacher_settings());
+        assert_eq!((student.epochs, teacher.epochs), (12, 20));
+        assert_eq!(student.augment, None);
+        assert_eq!(
+            teacher.augment,
+            Some(Augmentation {
+                pad: 2,
+                flip: false
+            })
+        );
+        let c = config("augment = 'crop_flip'").unwrap();
+        assert_eq!(c.teacher_settings(), c.train_settings());
+        assert_eq!(
+            c.train_settings().augment,
+            Some(Augmentation { pad: 4, flip: true })
+        );
+    }
+
+    #[test]
+    fn unknown_augmentations_name_the_key() {
+        let err = config("augment = 'rotate'").unwrap_err();
+        assert!(
+            err.starts_with("augment:") && err.contains("rotate"),
+            "{err}"
+        );
+        let err = config("teacher_augment = 'flip'").unwrap_err();
+        assert!(err.starts_with("teacher_augment:"), "{err}");
     }
 }

@@ -40,7 +40,10 @@ pub struct ModelConfig {
 
 /// Architectures this build knows: `mlp`, `lenet5` and the [`CIFAR_ZOO`].
 pub fn architectures() -> Vec<&'static str> {
-    ["mlp", "lenet5"].into_iter().chain(CIFAR_ZOO.iter().copied()).collect()
+    ["mlp", "lenet5"]
+        .into_iter()
+        .chain(CIFAR_ZOO.iter().copied())
+        .collect()
 }
 
 /// The CIFAR zoo: convolutional networks whose layout the name fixes, for C x H x W inputs
