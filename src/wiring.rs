@@ -10,6 +10,7 @@ pub const SUITES: &[(&str, &str)] = &[
     ("hinton-mnist", include_str!("../suites/hinton-mnist.toml")),
     ("vision-gpu", include_str!("../suites/vision-gpu.toml")),
     ("rl", include_str!("../suites/rl.toml")),
+    ("all", include_str!("../suites/all.toml")),
 ];
 
 /// RL methods (`domain = "rl"`) are checked by kd-rl, every other method by kd-core.
@@ -79,4 +80,27 @@ pub fn add_user_methods(registry: &mut Registry, dir: &std::path::Path) -> Resul
         }
     }
     Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kd_harness::matrix::{build_matrix, MatrixOptions};
+    use kd_harness::suite::Suite;
+
+    /// Every built-in suite parses, names known tasks and methods, and passes the tasks'
+    /// checks (a method a task cannot run would stop `kdbench run` before any run).
+    #[test]
+    fn every_builtin_suite_builds_its_matrix() {
+        let registry = registry();
+        let names = registry.suite_names();
+        assert!(names.len() >= 6, "{names:?}");
+        for name in &names {
+            let suite = Suite::load(name, &|n| registry.suite_text(n), &names)
+                .unwrap_or_else(|e| panic!("suite {name}: {e:#}"));
+            let cells = build_matrix(&suite, &registry, &MatrixOptions::default())
+                .unwrap_or_else(|e| panic!("suite {name}: {e:#}"));
+            assert!(!cells.is_empty(), "suite {name} has no runs");
+        }
+    }
 }
