@@ -245,3 +245,59 @@ fn plot_writes_svg_and_png_figures() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Results from another framework, written in the scores.csv schema, join kdbench's own when
+/// their task and seeds line up; a missing seed is a usage error naming both files.
+#[test]
+fn outside_scores_join_when_seeds_line_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("ours.csv");
+    let theirs = dir.path().join("theirs.csv");
+    let header = "suite,task,method,seed,metric,value\n";
+    let mut text = header.to_string();
+    for (seed, acc) in [(0, 0.90), (1, 0.91), (2, 0.89)] {
+        text.push_str(&format!("s,mnist-lenet,student,{seed},best_acc,{acc}\n"));
+    }
+    std::fs::write(&ours, text).unwrap();
+    let mut text = header.to_string();
+    for (seed, acc) in [(0, 0.95), (1, 0.96), (2, 0.94)] {
+        text.push_str(&format!(
+            "elsewhere,mnist-lenet,my_method,{seed},best_acc,{acc}\n"
+        ));
+    }
+    std::fs::write(&theirs, &text).unwrap();
+    let (o, t) = (ours.to_str().unwrap(), theirs.to_str().unwrap());
+    let out = kdbench(&[
+        "compare",
+        "--scores",
+        o,
+        t,
+        "--baseline",
+        "student",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("my_method"), "{}", stdout(&out));
+
+    let short = dir.path().join("short.csv");
+    std::fs::write(
+        &short,
+        text.lines().take(3).collect::<Vec<_>>().join("\n") + "\n",
+    )
+    .unwrap();
+    let out = kdbench(&[
+        "compare",
+        "--scores",
+        o,
+        short.to_str().unwrap(),
+        "--baseline",
+        "student",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = stderr(&out);
+    assert!(
+        message.contains("short.csv") && message.contains("ours.csv") && message.contains("[2]"),
+        "{message}"
+    );
+}
