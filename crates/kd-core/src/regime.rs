@@ -102,7 +102,7 @@ fn reference_model(
         m => format!("teacher-data-order-{m}"),
     };
     let mut trained = false;
-    let mut train = |vs: &nn::VarStore| {
+    let mut train = |vs: &mut nn::VarStore| {
         trained = true;
         let mut rng = stream(setup.seed, &order);
         let job = TrainJob {
@@ -121,7 +121,7 @@ fn reference_model(
     };
     let report = match setup.cache {
         Some(cache) => cache.get_or_train(&key, &mut vs, train)?,
-        None => train(&vs)?,
+        None => train(&mut vs)?,
     };
     if !trained {
         // Loaded from the cache: report its epochs as if it had just been trained.
@@ -217,7 +217,7 @@ fn co_train(
         let (p_small, p_large) = (count_parameters(&small_vs), count_parameters(&large_vs));
         let large_report = reports.pop().expect("two reports");
         let small_report = reports.pop().expect("two reports");
-        Ok(CoTrained {
+        Ok::<_, TrainError>(CoTrained {
             small: ClassificationResult {
                 report: small_report,
                 params_student: Some(p_small),

@@ -1,10 +1,8 @@
 //! Pre-trained TD3 teachers for `teacher_distill`, cached on disk so that every run of the
 //! same task config and seed trains its teacher once. The cache is safe to delete.
-use anyhow::Context;
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use kd_core::teacher_cache::TeacherCache;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
 use tch::{nn, Device};
 
 use crate::agent::{Actor, Algorithm};
@@ -13,10 +11,6 @@ use crate::train::{train, Evaluation, GuideSource, Plan, TrainError};
 
 /// Bump when a change to the learners makes cached teachers stale.
 const CACHE_VERSION: u32 = 1;
-
-/// Serialises the training of one teacher within the process (parallel jobs).
-static KEY_LOCKS: LazyLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// A trained teacher actor.
 pub struct Teacher {
@@ -48,9 +42,9 @@ pub fn cache_key(env_id: &str, config: &RlConfig, seed: u64) -> String {
     )
 }
 
-/// The teacher for `env_id`, `config` and `seed`: loaded from `dir` if it is there, else
-/// trained with TD3 (streams `teacher/a/...`) and stored. `on_eval` sees its evaluations
-/// while it trains.
+/// The teacher for `env_id`, `config` and `seed`: loaded from the cache in `dir` if it is
+/// there, else trained with TD3 (streams `teacher/a/...`) and stored. `on_eval` sees its
+/// evaluations while it trains.
 pub fn load_or_train(
     dir: &Path,
     env_id: &str,
@@ -59,87 +53,67 @@ pub fn load_or_train(
     device: Device,
     on_eval: &mut dyn FnMut(u64, &[f64]),
 ) -> Result<Teacher, TrainError> {
-    let key = cache_key(env_id, config, seed);
-    let hash = format!("{:x}", Sha256::digest(key.as_bytes()));
-    let hash = hash[..16].to_string();
-    let lock = KEY_LOCKS
-        .lock()
-        .expect("teacher lock table poisoned")
-        .entry(hash.clone())
-        .or_default()
-        .clone();
-    let _guard = lock.lock().expect("teacher lock poisoned");
-    let weights = dir.join(format!("rl-teacher-{hash}.safetensors"));
-    let record = dir.join(format!("rl-teacher-{hash}.json"));
     let env = crate::envs::make(env_id).map_err(anyhow::Error::from)?;
     let (obs_dim, space) = (env.observation_space().dim(), env.action_space().clone());
     let mut vars = nn::VarStore::new(device);
     let actor = Actor::new(&vars.root(), obs_dim, &space, &config.hidden, None);
-    if let Ok(evals) = load_record(&record) {
-        if vars.load(&weights).is_ok() {
-            return Ok(Teacher {
-                vars,
-                actor,
-                evals,
-                cached: true,
-            });
-        }
-    }
-    let teacher_config = teacher_config(config);
-    let plan = Plan {
-        env_id,
-        config: &teacher_config,
-        algorithm: Algorithm::Td3,
-        learners: 1,
-        guide: GuideSource::None,
-        seed,
-        role: "teacher",
-        device,
-    };
-    let (learners, histories) = train(&plan, on_eval)?;
-    vars.copy(learners[0].actor_vars())
-        .map_err(anyhow::Error::from)?;
-    let evals = histories[0].evals.clone();
-    store(dir, &vars, &weights, &record, &key, &evals)?;
+    let mut trained = false;
+    let record = TeacherCache::new(dir).get_or_train(
+        &cache_key(env_id, config, seed),
+        &mut vars,
+        |vars: &mut nn::VarStore| {
+            trained = true;
+            let teacher_config = teacher_config(config);
+            let plan = Plan {
+                env_id,
+                config: &teacher_config,
+                algorithm: Algorithm::Td3,
+                learners: 1,
+                guide: GuideSource::None,
+                seed,
+                role: "teacher",
+                device,
+            };
+            let (learners, histories) = train(&plan, on_eval)?;
+            vars.copy(learners[0].actor_vars())
+                .map_err(anyhow::Error::from)?;
+            Ok::<_, TrainError>(EvalRecord(
+                histories[0]
+                    .evals
+                    .iter()
+                    .map(|e| (e.step, e.mean_return))
+                    .collect(),
+            ))
+        },
+    )?;
     Ok(Teacher {
         vars,
         actor,
-        evals,
-        cached: false,
+        evals: record
+            .0
+            .into_iter()
+            .map(|(step, mean_return)| Evaluation { step, mean_return })
+            .collect(),
+        cached: !trained,
     })
 }
 
-fn store(
-    dir: &Path,
-    vars: &nn::VarStore,
-    weights: &Path,
-    record: &Path,
-    key: &str,
-    evals: &[Evaluation],
-) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating the teacher cache {}", dir.display()))?;
-    let tmp_weights: PathBuf = weights.with_extension("tmp.safetensors");
-    vars.save(&tmp_weights)
-        .with_context(|| format!("writing {}", tmp_weights.display()))?;
-    std::fs::rename(&tmp_weights, weights)?;
-    let evals: Vec<(u64, f64)> = evals.iter().map(|e| (e.step, e.mean_return)).collect();
-    let json = serde_json::json!({ "key": key, "evals": evals });
-    let tmp_record = record.with_extension("tmp");
-    std::fs::write(&tmp_record, serde_json::to_vec_pretty(&json)?)
-        .with_context(|| format!("writing {}", tmp_record.display()))?;
-    std::fs::rename(&tmp_record, record)?;
-    Ok(())
-}
+/// A teacher's evaluations as cached: (step, mean return) pairs, at least one (an entry
+/// without any is damaged and retrained).
+#[derive(Serialize, Deserialize)]
+#[serde(try_from = "Vec<(u64, f64)>")]
+struct EvalRecord(Vec<(u64, f64)>);
 
-fn load_record(path: &Path) -> anyhow::Result<Vec<Evaluation>> {
-    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(path)?)?;
-    let evals: Vec<(u64, f64)> = serde_json::from_value(value["evals"].clone())?;
-    anyhow::ensure!(!evals.is_empty(), "no evaluations in {}", path.display());
-    Ok(evals
-        .into_iter()
-        .map(|(step, mean_return)| Evaluation { step, mean_return })
-        .collect())
+impl TryFrom<Vec<(u64, f64)>> for EvalRecord {
+    type Error = &'static str;
+
+    fn try_from(evals: Vec<(u64, f64)>) -> Result<Self, Self::Error> {
+        if evals.is_empty() {
+            Err("no evaluations")
+        } else {
+            Ok(EvalRecord(evals))
+        }
+    }
 }
 
 #[cfg(test)]
