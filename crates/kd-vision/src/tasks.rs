@@ -15,16 +15,6 @@ fn mlp(hidden: &[i64], dropout: f64) -> ModelConfig {
     }
 }
 
-fn zoo(arch: &str) -> ModelConfig {
-    ModelConfig {
-        arch: arch.into(),
-        hidden: vec![],
-        channels: vec![],
-        dropout: 0.0,
-        input_dropout: 0.0,
-    }
-}
-
 /// The CRD benchmark's CIFAR-100 recipe (Tian et al. 2020): 240 epochs of SGD, batch 64,
 /// learning rate 0.05 divided by 10 at epochs 150, 180 and 210, weight decay 5e-4, random
 /// crop and flip.
@@ -42,8 +32,8 @@ fn crd_recipe(teacher: &str, student: &str) -> ClassifyConfig {
         teacher_epochs: 0,
         teacher_augment: String::new(),
         train_limit: 0,
-        teacher: zoo(teacher),
-        student: zoo(student),
+        teacher: ModelConfig::zoo(teacher),
+        student: ModelConfig::zoo(student),
     }
 }
 

@@ -112,6 +112,18 @@ pub fn build_cifar_zoo(
 }
 
 impl ModelConfig {
+    /// A [`CIFAR_ZOO`] architecture by name (its layout fixed by the name: no hidden widths,
+    /// channels or dropout).
+    pub fn zoo(arch: &str) -> ModelConfig {
+        ModelConfig {
+            arch: arch.into(),
+            hidden: vec![],
+            channels: vec![],
+            dropout: 0.0,
+            input_dropout: 0.0,
+        }
+    }
+
     /// Checks the architecture name and ranges; `key` prefixes errors (e.g. `student`).
     pub fn validate(&self, key: &str) -> Result<(), String> {
         let known = architectures();
@@ -210,16 +222,6 @@ mod tests {
     use kd_core::model::count_parameters;
     use tch::{Device, Kind, Tensor};
 
-    fn zoo(arch: &str) -> ModelConfig {
-        ModelConfig {
-            arch: arch.into(),
-            hidden: vec![],
-            channels: vec![],
-            dropout: 0.0,
-            input_dropout: 0.0,
-        }
-    }
-
     #[test]
     fn the_zoo_is_registered() {
         let known = architectures();
@@ -259,7 +261,7 @@ mod tests {
             ),
         ] {
             let vs = nn::VarStore::new(Device::Cpu);
-            let _model = zoo(arch).build(&vs.root(), &[3, 32, 32], 10);
+            let _model = ModelConfig::zoo(arch).build(&vs.root(), &[3, 32, 32], 10);
             let variables = vs.variables();
             for name in names {
                 assert!(variables.contains_key(*name), "{arch}: no {name}");
@@ -287,7 +289,7 @@ mod tests {
             ("vgg13", 9_462_180, Some(9.46)),
         ] {
             let vs = nn::VarStore::new(Device::Cpu);
-            let _model = zoo(arch).build(&vs.root(), &[3, 32, 32], 100);
+            let _model = ModelConfig::zoo(arch).build(&vs.root(), &[3, 32, 32], 100);
             let count = count_parameters(&vs);
             assert_eq!(count, exact, "{arch}");
             if let Some(millions) = published_millions {
@@ -297,7 +299,7 @@ mod tests {
         }
         // He et al.'s 0.27M for resnet20 on CIFAR-10.
         let vs = nn::VarStore::new(Device::Cpu);
-        let _model = zoo("resnet20").build(&vs.root(), &[3, 32, 32], 10);
+        let _model = ModelConfig::zoo("resnet20").build(&vs.root(), &[3, 32, 32], 10);
         assert_eq!(count_parameters(&vs), 272_474);
     }
 
@@ -341,9 +343,11 @@ mod tests {
                 &[[3, 32, 32]]
             };
             for &input in inputs {
-                zoo(arch).check_input("student", &input).unwrap();
+                ModelConfig::zoo(arch)
+                    .check_input("student", &input)
+                    .unwrap();
                 let vs = nn::VarStore::new(Device::Cpu);
-                let model = zoo(arch).build(&vs.root(), &input, 7);
+                let model = ModelConfig::zoo(arch).build(&vs.root(), &input, 7);
                 let xs = Tensor::randn(
                     [2, input[0], input[1], input[2]],
                     (Kind::Float, Device::Cpu),
@@ -363,7 +367,7 @@ mod tests {
 
     #[test]
     fn cifar_zoo_configs_are_checked() {
-        let mut config = zoo("resnet20");
+        let mut config = ModelConfig::zoo("resnet20");
         config.validate("teacher").unwrap();
         config.hidden = vec![10];
         let err = config.validate("teacher").unwrap_err();
@@ -376,13 +380,17 @@ mod tests {
         let err = config.validate("student").unwrap_err();
         assert!(err.starts_with("student.channels:"), "{err}");
         for bad in [&[3, 7, 32][..], &[3, 32, 4], &[64], &[0, 32, 32]] {
-            let err = zoo("vgg8").check_input("student", bad).unwrap_err();
+            let err = ModelConfig::zoo("vgg8")
+                .check_input("student", bad)
+                .unwrap_err();
             assert!(
                 err.contains("H and W at least 8") && err.starts_with("student.arch"),
                 "{err}"
             );
         }
-        assert!(zoo("mlp").check_input("student", &[64]).is_ok());
+        assert!(ModelConfig::zoo("mlp")
+            .check_input("student", &[64])
+            .is_ok());
     }
 
     /// Batch norm is the only mode-dependent layer: in evaluation an image's output does not
@@ -394,7 +402,7 @@ mod tests {
         for arch in ["resnet8", "wrn_16_2", "vgg8"] {
             tch::manual_seed(1);
             let vs = nn::VarStore::new(Device::Cpu);
-            let model = zoo(arch).build(&vs.root(), &[3, 8, 8], 5);
+            let model = ModelConfig::zoo(arch).build(&vs.root(), &[3, 8, 8], 5);
             let xs = Tensor::randn([6, 3, 8, 8], (Kind::Float, Device::Cpu));
             let first = xs.narrow(0, 0, 3);
             let logits = |x: &Tensor, train: bool| model.forward(x, train).logits;
