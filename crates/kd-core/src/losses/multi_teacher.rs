@@ -38,8 +38,8 @@ pub fn teacher_weights(
                     .squeeze_dim(1)
             })
             .collect();
-        let ce = Tensor::stack(&ce, 1);
-        (ce.softmax(-1, Kind::Float).ones_like() - ce.softmax(-1, Kind::Float)) / (k - 1) as f64
+        let share = Tensor::stack(&ce, 1).softmax(-1, Kind::Float);
+        (share.ones_like() - share) / (k - 1) as f64
     })
 }
 
