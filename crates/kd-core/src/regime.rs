@@ -69,7 +69,7 @@ enum Arch {
     Student,
 }
 
-/// A trained, frozen model.
+/// A trained model (frozen once it teaches).
 struct Frozen {
     vs: nn::VarStore,
     model: Box<dyn Classifier>,
@@ -145,7 +145,7 @@ fn distil(
     init_from: Option<&nn::VarStore>,
     role: &str,
     on_epoch: EpochSink,
-) -> Result<(TrainReport, u64, Box<dyn Classifier>, nn::VarStore), TrainError> {
+) -> Result<Frozen, TrainError> {
     seed_torch(torch_seed);
     let vs = nn::VarStore::new(setup.device);
     let model = match arch {
@@ -165,8 +165,7 @@ fn distil(
         teachers: teachers.iter().map(|t| t.model.as_ref()).collect(),
     };
     let report = train_classifier(job, &mut rng, &mut |r| on_epoch(role, r))?;
-    let params = count_parameters(&vs);
-    Ok((report, params, model, vs))
+    Ok(Frozen { vs, model, report })
 }
 
 /// Both sides of a co-training, as cached.
@@ -291,7 +290,7 @@ pub fn run_classification(
                 )?);
             }
             let refs: Vec<&Frozen> = frozen.iter().collect();
-            let (report, params, _, _) = distil(
+            let student = distil(
                 setup,
                 method,
                 Arch::Student,
@@ -303,9 +302,9 @@ pub fn run_classification(
                 on_epoch,
             )?;
             Ok(ClassificationResult {
-                report,
-                params_student: Some(params),
+                params_student: Some(count_parameters(&student.vs)),
                 params_teacher: frozen.first().map(|t| count_parameters(&t.vs)),
+                report: student.report,
             })
         }
         Regime::SelfDistill { generations } => {
@@ -316,7 +315,7 @@ pub fn run_classification(
                 } else {
                     format!("gen{generation}")
                 };
-                let (report, _, model, mut vs) = distil(
+                let mut next = distil(
                     setup,
                     method,
                     Arch::Student,
@@ -327,8 +326,8 @@ pub fn run_classification(
                     &role,
                     on_epoch,
                 )?;
-                vs.freeze();
-                previous = Frozen { vs, model, report };
+                next.vs.freeze();
+                previous = next;
             }
             let params = count_parameters(&previous.vs);
             Ok(ClassificationResult {
@@ -339,7 +338,7 @@ pub fn run_classification(
         }
         Regime::WeakTeacher { remap_init } => {
             let weak = reference_model(setup, Arch::Student, 0, "weak_teacher", on_epoch)?;
-            let (report, params, _, _) = distil(
+            let large = distil(
                 setup,
                 method,
                 Arch::Teacher,
@@ -351,9 +350,9 @@ pub fn run_classification(
                 on_epoch,
             )?;
             Ok(ClassificationResult {
-                report,
-                params_student: Some(params),
+                params_student: Some(count_parameters(&large.vs)),
                 params_teacher: Some(count_parameters(&weak.vs)),
+                report: large.report,
             })
         }
         Regime::CoTrain { report } => co_train(method, setup, report, on_epoch),
