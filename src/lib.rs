@@ -6,7 +6,7 @@
 //! let mut registry = kdbench::registry();
 //! // kd_core::losses::register_loss("my_loss", MyLoss::from_params, "what it does");
 //! // registry.add_method("my_method", toml::from_str("regime = 'one_way' ...").unwrap()).unwrap();
-//! std::process::exit(kdbench::run_cli(registry));
+//! let status: std::process::ExitCode = kdbench::run_cli(registry);
 //! ```
 pub mod cmd;
 pub mod wiring;
@@ -89,15 +89,7 @@ enum EnvCommand {
 /// (0 success, 1 a failed run or a regression, 2 bad usage or input). Every run of a suite is
 /// a child process of the current executable, so the registry must be built the same way
 /// on every start (register in `main`, before calling this).
-pub fn run_cli(registry: Registry) -> i32 {
-    match run(registry) {
-        ExitCode::SUCCESS => 0,
-        code if code == ExitCode::from(2) => 2,
-        _ => 1,
-    }
-}
-
-fn run(registry: Registry) -> ExitCode {
+pub fn run_cli(registry: Registry) -> ExitCode {
     if std::env::args().nth(1).as_deref() == Some(kd_harness::isolate::CHILD_COMMAND) {
         // A child process running one cell for `kdbench run` (see kd_harness::isolate).
         return match kd_harness::isolate::serve_child(&registry) {

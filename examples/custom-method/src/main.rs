@@ -53,7 +53,7 @@ losses.ce = { weight = 0.1 }
 losses.logit_mse = { weight = 0.9, centre = true }
 "#;
 
-fn main() {
+fn main() -> std::process::ExitCode {
     register_loss(
         "logit_mse",
         LogitMatching::from_params,
@@ -66,5 +66,5 @@ fn main() {
             toml::from_str(METHOD).expect("valid TOML"),
         )
         .expect("a valid method");
-    std::process::exit(kdbench::run_cli(registry));
+    kdbench::run_cli(registry)
 }
