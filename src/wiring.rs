@@ -10,6 +10,8 @@ pub const SUITES: &[(&str, &str)] = &[
     ("hinton-mnist", include_str!("../suites/hinton-mnist.toml")),
     ("vision-gpu", include_str!("../suites/vision-gpu.toml")),
     ("rl", include_str!("../suites/rl.toml")),
+    ("nlu", include_str!("../suites/nlu.toml")),
+    ("glue", include_str!("../suites/glue.toml")),
     ("all", include_str!("../suites/all.toml")),
 ];
 
@@ -26,6 +28,7 @@ pub fn registry() -> Registry {
     let mut registry = Registry::new(check_method);
     for task in kd_vision::tasks::vision_tasks()
         .into_iter()
+        .chain(kd_nlu::tasks::nlu_tasks())
         .chain(kd_rl::rl_tasks())
     {
         registry.add_task(task);

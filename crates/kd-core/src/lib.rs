@@ -3,6 +3,7 @@
 //! - [`losses`]: loss terms chosen by name (cross-entropy, Hinton KD, ...), one registry.
 //! - [`method`]: methods as data: a regime plus a weighted sum of loss terms, from TOML.
 //! - [`regime`]: how a method's models are trained together (teacher, student, one-way KD).
+//! - [`outcome`]: a method run on a classification task as one harness run.
 //! - [`train`]: the seeded training loop with per-epoch evaluation and divergence detection.
 //! - [`optim`]: optimisers and learning-rate schedules.
 //! - [`data`], [`model`]: the data and model interfaces the loop trains on.
@@ -17,6 +18,7 @@ pub mod losses;
 pub mod method;
 pub mod model;
 pub mod optim;
+pub mod outcome;
 pub mod params;
 pub mod regime;
 pub mod remap;

@@ -249,6 +249,11 @@ impl MethodSpec {
         self.terms.iter().any(|t| t.loss.needs_feature_maps())
     }
 
+    /// True when any term needs token representations from sequence models.
+    pub fn needs_token_features(&self) -> bool {
+        self.terms.iter().any(|t| t.loss.needs_token_features())
+    }
+
     /// Lets every term create its own parameters under `aux` (see [`Loss::prepare`]).
     pub fn prepare(
         &self,
@@ -342,10 +347,12 @@ mod tests {
         let s = Forward {
             logits: Tensor::from_slice(&[1.0f32, 2.0, 0.5]).view([1, 3]),
             features: vec![],
+            mask: None,
         };
         let t = Forward {
             logits: Tensor::from_slice(&[2.0f32, 0.5, 1.0]).view([1, 3]),
             features: vec![],
+            mask: None,
         };
         let y = Tensor::from_slice(&[0i64]);
         let inputs = LossInputs {
@@ -387,6 +394,7 @@ mod tests {
         let s = Forward {
             logits: Tensor::from_slice(&[1.0f32, 2.0, 0.5]).view([1, 3]),
             features: vec![],
+            mask: None,
         };
         let y = Tensor::from_slice(&[0i64]);
         let at = |progress| {

@@ -9,6 +9,9 @@ pub struct Forward {
     /// Intermediate representations (e.g. hidden activations), shallow to deep, for feature
     /// and relation losses. May be empty.
     pub features: Vec<Tensor>,
+    /// For sequence models: which positions of the `batch x tokens x width` features are real
+    /// tokens (1) rather than padding (0), `batch x tokens`. `None` for other models.
+    pub mask: Option<Tensor>,
 }
 
 /// A trainable classifier. Implementations live in the domain crates' model zoos.

@@ -16,7 +16,8 @@ pub struct OptimSettings {
     /// Nesterov momentum for SGD.
     pub nesterov: bool,
     /// `constant`, `cosine` (to 0), `onecycle` (PyTorch OneCycleLR defaults: 30% warm-up
-    /// from lr/25, cosine down to lr/25e4) or `step` (divided by 10 at [`STEP_MILESTONES`]).
+    /// from lr/25, cosine down to lr/25e4), `step` (divided by 10 at [`STEP_MILESTONES`]) or
+    /// `warmup_linear` (BERT fine-tuning: linear from 0 over the first 10%, then to 0).
     pub lr_schedule: String,
 }
 
@@ -29,9 +30,11 @@ impl OptimSettings {
                 self.optimizer
             ));
         }
-        if !["constant", "cosine", "onecycle", "step"].contains(&self.lr_schedule.as_str()) {
+        if !["constant", "cosine", "onecycle", "step", "warmup_linear"]
+            .contains(&self.lr_schedule.as_str())
+        {
             return Err(format!(
-                "lr_schedule: expected \"constant\", \"cosine\", \"onecycle\" or \"step\", found \"{}\"",
+                "lr_schedule: expected \"constant\", \"cosine\", \"onecycle\", \"step\" or \"warmup_linear\", found \"{}\"",
                 self.lr_schedule
             ));
         }
@@ -91,6 +94,14 @@ impl OptimSettings {
                     end_cos(self.lr, end, q)
                 }
             }
+            "warmup_linear" => {
+                const WARMUP: f64 = 0.1;
+                if p < WARMUP {
+                    self.lr * p / WARMUP
+                } else {
+                    self.lr * (1.0 - p) / (1.0 - WARMUP)
+                }
+            }
             "step" => {
                 let drops = STEP_MILESTONES.iter().filter(|&&m| p >= m).count();
                 self.lr * 0.1f64.powi(drops as i32)
@@ -135,6 +146,12 @@ mod tests {
         assert!((o.lr_at(0.3) - 0.1).abs() < 1e-12);
         assert!((o.lr_at(1.0) - 0.1 / 25e4).abs() < 1e-15);
         assert_eq!(settings("constant").lr_at(0.7), 0.1);
+        let w = settings("warmup_linear");
+        assert!(w.lr_at(0.0).abs() < 1e-12);
+        assert!((w.lr_at(0.05) - 0.05).abs() < 1e-12);
+        assert!((w.lr_at(0.1) - 0.1).abs() < 1e-12);
+        assert!((w.lr_at(0.55) - 0.05).abs() < 1e-12);
+        assert!(w.lr_at(1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub struct ClassificationSetup<'a> {
     pub device: Device,
     /// The run seed.
     pub seed: u64,
+    /// The seed of the teacher architecture's reference models when one set of them serves
+    /// every run seed (as in papers with a single teacher); `None`: the run seed.
+    pub teacher_seed: Option<u64>,
     /// Builds the teacher (large) architecture.
     pub build_teacher: ModelBuilder<'a>,
     /// Builds the student (small) architecture.
@@ -85,16 +88,22 @@ fn reference_model(
     role: &str,
     on_epoch: EpochSink,
 ) -> Result<Frozen, TrainError> {
-    seed_torch(setup.seed.wrapping_add(0x7eac_0000 + member * 0x1_0000));
-    let mut vs = nn::VarStore::new(setup.device);
-    let (build, key, settings) = match arch {
+    let (build, key, settings, seed) = match arch {
         Arch::Teacher => (
             setup.build_teacher,
             &setup.teacher_key,
             setup.teacher_settings,
+            setup.teacher_seed.unwrap_or(setup.seed),
         ),
-        Arch::Student => (setup.build_student, &setup.student_key, setup.settings),
+        Arch::Student => (
+            setup.build_student,
+            &setup.student_key,
+            setup.settings,
+            setup.seed,
+        ),
     };
+    seed_torch(seed.wrapping_add(0x7eac_0000 + member * 0x1_0000));
+    let mut vs = nn::VarStore::new(setup.device);
     let model = build(&vs.root());
     let objective = cross_entropy_objective();
     let order = match member {
@@ -104,7 +113,7 @@ fn reference_model(
     let mut trained = false;
     let mut train = |vs: &mut nn::VarStore| {
         trained = true;
-        let mut rng = stream(setup.seed, &order);
+        let mut rng = stream(seed, &order);
         let job = TrainJob {
             model: model.as_ref(),
             vs,
@@ -116,8 +125,8 @@ fn reference_model(
         train_classifier(job, &mut rng, &mut |r| on_epoch(role, r))
     };
     let key = match member {
-        0 => format!("{key}|seed={}", setup.seed),
-        m => format!("{key}|seed={}|member={m}", setup.seed),
+        0 => format!("{key}|seed={seed}"),
+        m => format!("{key}|seed={seed}|member={m}"),
     };
     let report = match setup.cache {
         Some(cache) => cache.get_or_train(&key, &mut vs, train)?,
@@ -375,6 +384,7 @@ mod tests {
             Forward {
                 logits: self.0.forward(xs),
                 features: vec![],
+                mask: None,
             }
         }
     }
@@ -416,6 +426,15 @@ mod tests {
     }
 
     fn run(spec: &MethodSpec, cache: Option<&TeacherCache>) -> (ClassificationResult, Vec<String>) {
+        run_seeds(spec, cache, 7, None)
+    }
+
+    fn run_seeds(
+        spec: &MethodSpec,
+        cache: Option<&TeacherCache>,
+        seed: u64,
+        teacher_seed: Option<u64>,
+    ) -> (ClassificationResult, Vec<String>) {
         let data = blobs();
         let settings = TrainSettings {
             epochs: 10,
@@ -430,6 +449,7 @@ mod tests {
                 lr_schedule: "constant".into(),
             },
             augment: None,
+            confusion: true,
         };
         let (big, small) = (tiny(16), tiny(4));
         let setup = ClassificationSetup {
@@ -437,7 +457,8 @@ mod tests {
             settings: &settings,
             teacher_settings: &settings,
             device: Device::Cpu,
-            seed: 7,
+            seed,
+            teacher_seed,
             build_teacher: &big,
             build_student: &small,
             teacher_key: "big".into(),
@@ -452,6 +473,20 @@ mod tests {
         })
         .unwrap();
         (result, roles)
+    }
+
+    #[test]
+    fn a_shared_teacher_is_the_same_model_for_every_run_seed() {
+        let teacher = method("regime = 'teacher'\nlosses.ce = {}");
+        let shared = |seed| run_seeds(&teacher, None, seed, Some(3)).0.report;
+        assert_eq!(shared(1), shared(2));
+        assert_eq!(shared(1), run_seeds(&teacher, None, 3, None).0.report);
+        let own = |seed| run_seeds(&teacher, None, seed, None).0.report;
+        assert_ne!(own(1), own(2));
+        // Students still differ by run seed.
+        let kd = method("regime = 'one_way'\nlosses.kd = {}");
+        let student = |seed| run_seeds(&kd, None, seed, Some(3)).0.report;
+        assert_ne!(student(1), student(2));
     }
 
     #[test]
@@ -475,7 +510,15 @@ mod tests {
         assert_eq!(roles, ["weak_teacher", ""]);
         assert_eq!(r.params_student, Some(16 * 2 + 16 + 2 * 16 + 2));
         assert_eq!(r.params_teacher, Some(4 * 2 + 4 + 2 * 4 + 2));
-        assert!(r.report.last().test_acc > 0.8, "{:?}", r.report.last());
+        let last = r.report.last();
+        assert!(last.test_acc > 0.8, "{last:?}");
+        // The confusion matrix (asked for by the settings) agrees with the error count.
+        let k = (last.test_confusion.len() as f64).sqrt() as usize;
+        assert_eq!(k * k, last.test_confusion.len());
+        assert!(k >= 2);
+        let diagonal: u64 = (0..k).map(|i| last.test_confusion[i * k + i]).sum();
+        let total: u64 = last.test_confusion.iter().sum();
+        assert_eq!(total - diagonal, last.test_errors);
     }
 
     #[test]

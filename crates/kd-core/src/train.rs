@@ -23,6 +23,8 @@ pub struct TrainSettings {
     pub optim: OptimSettings,
     /// Training-batch augmentation (drawn from the data-order generator), if any.
     pub augment: Option<Augmentation>,
+    /// Record the test split's confusion matrix every epoch (for F1, Matthews correlation).
+    pub confusion: bool,
 }
 
 /// The scores of one epoch.
@@ -46,6 +48,10 @@ pub struct EpochRecord {
     pub test_acc: f64,
     /// Misclassified test examples.
     pub test_errors: u64,
+    /// The test split's confusion matrix, row-major true class by predicted class, when
+    /// [`TrainSettings::confusion`] asks for it (metrics beyond accuracy); else empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_confusion: Vec<u64>,
 }
 
 /// Everything a finished training reports.
@@ -95,29 +101,65 @@ impl From<tch::TchError> for TrainError {
     }
 }
 
-/// Accuracy, mean cross-entropy and error count of `model` on `split`, without gradients.
-pub fn evaluate(model: &dyn Classifier, split: &Split, batch_size: usize) -> (f64, f64, u64) {
+/// What one evaluation pass over a split measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Fraction of examples classified correctly (NaN for an empty split).
+    pub acc: f64,
+    /// Mean cross-entropy (NaN for an empty split).
+    pub loss: f64,
+    /// Misclassified examples.
+    pub errors: u64,
+    /// Row-major `classes x classes` counts, true class by predicted class; empty unless asked.
+    pub confusion: Vec<u64>,
+}
+
+/// Evaluates `model` on `split` without gradients; with `classes`, also counts the confusion
+/// matrix over that many classes.
+pub fn evaluate(
+    model: &dyn Classifier,
+    split: &Split,
+    batch_size: usize,
+    classes: Option<i64>,
+) -> Evaluation {
     if split.is_empty() {
-        return (f64::NAN, f64::NAN, 0);
+        return Evaluation {
+            acc: f64::NAN,
+            loss: f64::NAN,
+            errors: 0,
+            confusion: classes.map_or(vec![], |k| vec![0; (k * k) as usize]),
+        };
     }
     tch::no_grad(|| {
         let mut correct = 0i64;
         let mut loss_sum = 0.0;
+        let mut counts: Option<Tensor> = None;
         for (x, y) in split.batches(batch_size) {
             let logits = model.forward(&x, false).logits;
-            correct += logits
-                .argmax(-1, false)
-                .eq_tensor(&y)
-                .sum(Kind::Int64)
-                .int64_value(&[]);
+            let predicted = logits.argmax(-1, false);
+            correct += predicted.eq_tensor(&y).sum(Kind::Int64).int64_value(&[]);
             loss_sum += logits.cross_entropy_for_logits(&y).double_value(&[]) * y.size()[0] as f64;
+            if let Some(k) = classes {
+                let cells = (&y * k + &predicted).bincount::<Tensor>(None, k * k);
+                counts = Some(match counts {
+                    Some(c) => c + cells,
+                    None => cells,
+                });
+            }
         }
         let n = split.len() as f64;
-        (
-            correct as f64 / n,
-            loss_sum / n,
-            (split.len() as i64 - correct) as u64,
-        )
+        Evaluation {
+            acc: correct as f64 / n,
+            loss: loss_sum / n,
+            errors: (split.len() as i64 - correct) as u64,
+            confusion: counts.map_or(vec![], |c| {
+                Vec::<i64>::try_from(c.to_device(tch::Device::Cpu))
+                    .expect("int64 counts")
+                    .into_iter()
+                    .map(|v| v as u64)
+                    .collect()
+            }),
+        }
     })
 }
 
@@ -187,6 +229,7 @@ fn teacher_outputs(learner: &Learner, x: &Tensor, peers: &[Forward]) -> Vec<Forw
             TeacherRef::Peer(j) => Forward {
                 logits: peers[*j].logits.detach(),
                 features: peers[*j].features.iter().map(Tensor::detach).collect(),
+                mask: peers[*j].mask.as_ref().map(Tensor::shallow_clone),
             },
         })
         .collect()
@@ -293,20 +336,20 @@ pub fn train_together(
                 });
             }
             let train_acc = corrects[i].int64_value(&[]) as f64 / data.train.len().max(1) as f64;
-            let (val_acc, val_loss, _) =
-                evaluate(learner.model, &data.val, settings.eval_batch_size);
-            let (test_acc, test_loss, test_errors) =
-                evaluate(learner.model, &data.test, settings.eval_batch_size);
+            let val = evaluate(learner.model, &data.val, settings.eval_batch_size, None);
+            let classes = settings.confusion.then_some(data.num_classes);
+            let test = evaluate(learner.model, &data.test, settings.eval_batch_size, classes);
             let record = EpochRecord {
                 epoch,
                 lr,
                 train_loss,
                 train_acc,
-                val_loss,
-                val_acc,
-                test_loss,
-                test_acc,
-                test_errors,
+                val_loss: val.loss,
+                val_acc: val.acc,
+                test_loss: test.loss,
+                test_acc: test.acc,
+                test_errors: test.errors,
+                test_confusion: test.confusion,
             };
             on_epoch(i, &record);
             reports[i].epochs.push(record);

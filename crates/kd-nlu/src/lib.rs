@@ -9,13 +9,19 @@
 //! - [`rotten`]: the Rotten Tomatoes sentiment task's data.
 //! - [`snli`]: the SNLI inference task's data.
 //! - [`glue`]: the nine GLUE tasks' official TSV files and metrics.
+//! - [`model`]: text classifiers for kd-core (encoder + head, packed batches, MiniLM init).
+//! - [`task`]: text classification tasks, their config and scores.
+//! - [`tasks`]: the registered NLU tasks.
 #![warn(missing_docs)]
 pub mod datasets;
 pub mod encoder;
 pub mod glue;
+pub mod model;
 pub mod pooling;
 pub mod rotten;
 pub mod snli;
+pub mod task;
+pub mod tasks;
 pub mod text;
 pub mod tokenize;
 pub mod weights;

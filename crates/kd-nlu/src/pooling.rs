@@ -1,5 +1,5 @@
 //! Reducing a sequence of hidden states to one vector, and the task head on top.
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
 use tch::Tensor;
 
@@ -25,7 +25,7 @@ pub fn l2_normalize(x: &Tensor) -> Tensor {
 }
 
 /// How a sequence is reduced to one vector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Pooling {
     /// [`mean_pool`] over the attention mask.

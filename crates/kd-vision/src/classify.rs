@@ -8,10 +8,11 @@ use kd_core::data::Dataset;
 use kd_core::device::parse_device;
 use kd_core::method::MethodSpec;
 use kd_core::optim::OptimSettings;
-use kd_core::regime::{run_classification, ClassificationSetup};
+use kd_core::outcome::run_classification_task;
+use kd_core::regime::ClassificationSetup;
 use kd_core::teacher_cache::TeacherCache;
-use kd_core::train::{TrainError, TrainSettings};
-use kd_harness::task::{CurvePoint, MethodDef, RunContext, RunOutcome, RunStatus, Task};
+use kd_core::train::TrainSettings;
+use kd_harness::task::{MethodDef, RunContext, RunOutcome, Task};
 use serde::{Deserialize, Serialize};
 use toml::Table;
 
@@ -49,6 +50,11 @@ pub struct ClassifyConfig {
     /// Augmentation of the teacher's reference training (empty: `augment`).
     #[serde(default)]
     pub teacher_augment: String,
+    /// Train the teacher architecture's reference models once (with seed 0) and distil from
+    /// them in every run seed, as papers with a single teacher do; the `teacher` method then
+    /// scores that one model in every seed.
+    #[serde(default)]
+    pub shared_teacher: bool,
     /// The teacher architecture.
     pub teacher: ModelConfig,
     /// The student architecture.
@@ -104,6 +110,7 @@ impl ClassifyConfig {
             eval_batch_size: 1024,
             optim: self.optim(),
             augment: augmentation(&self.augment),
+            confusion: false,
         }
     }
 
@@ -269,6 +276,13 @@ impl Task for ClassificationTask {
                 ));
             }
         }
+        if spec.needs_token_features() {
+            return Err(format!(
+                "method '{}' relates token representations of sequence models (an NLU task's \
+                 encoders); {} is an image task",
+                method.name, self.name
+            ));
+        }
         if spec.needs_feature_maps() {
             for (key, model) in [("teacher", &config.teacher), ("student", &config.student)] {
                 if model.arch == "mlp" {
@@ -322,67 +336,21 @@ impl Task for ClassificationTask {
             teacher_settings: &teacher_settings,
             device,
             seed: ctx.seed,
+            teacher_seed: config.shared_teacher.then_some(0),
             build_teacher: &build_teacher,
             build_student: &build_student,
             teacher_key: format!(
-                "classify|{}|{:?}|{:?}|{:?}",
-                self.name, self.source, config.teacher, teacher_settings
+                "classify|{}|{:?}|train_limit={}|{:?}|{:?}",
+                self.name, self.source, config.train_limit, config.teacher, teacher_settings
             ),
             student_key: format!(
-                "classify|{}|{:?}|{:?}|{:?}",
-                self.name, self.source, config.student, settings
+                "classify|{}|{:?}|train_limit={}|{:?}|{:?}",
+                self.name, self.source, config.train_limit, config.student, settings
             ),
             cache: Some(&cache),
         };
-        let mut curves = Vec::new();
         let epochs = config.epochs.max(teacher_settings.epochs);
-        let mut on_epoch = |role: &str, r: &kd_core::train::EpochRecord| {
-            (ctx.progress)(&format!(
-                "{} epoch {}/{epochs} val_acc {:.3}",
-                if role.is_empty() { "model" } else { role },
-                r.epoch,
-                r.val_acc
-            ));
-            let prefix = if role.is_empty() {
-                String::new()
-            } else {
-                format!("{role}/")
-            };
-            for (split, metric, value) in [
-                ("train", "loss", r.train_loss),
-                ("train", "acc", r.train_acc),
-                ("val", "loss", r.val_loss),
-                ("val", "acc", r.val_acc),
-                ("test", "loss", r.test_loss),
-                ("test", "acc", r.test_acc),
-            ] {
-                curves.push(CurvePoint {
-                    step: r.epoch as u64,
-                    split: format!("{prefix}{split}"),
-                    metric: metric.into(),
-                    value,
-                });
-            }
-        };
-        match run_classification(&spec, &setup, &mut on_epoch) {
-            Ok(result) => Ok(RunOutcome {
-                status: RunStatus::Ok,
-                scores: scores_of(&result.report),
-                curves,
-                params_student: result.params_student,
-                params_teacher: result.params_teacher,
-                message: String::new(),
-            }),
-            Err(TrainError::Diverged { epoch, loss }) => Ok(RunOutcome {
-                status: RunStatus::Diverged,
-                scores: vec![],
-                curves,
-                params_student: None,
-                params_teacher: None,
-                message: format!("training loss became {loss} in epoch {epoch}"),
-            }),
-            Err(TrainError::Other(e)) => Err(e),
-        }
+        run_classification_task(&spec, &setup, ctx, epochs, &scores_of)
     }
 }
 

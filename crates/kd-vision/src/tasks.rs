@@ -31,6 +31,7 @@ fn crd_recipe(teacher: &str, student: &str) -> ClassifyConfig {
         augment: "crop_flip".into(),
         teacher_epochs: 0,
         teacher_augment: String::new(),
+        shared_teacher: false,
         train_limit: 0,
         teacher: ModelConfig::zoo(teacher),
         student: ModelConfig::zoo(student),
@@ -71,6 +72,7 @@ fn mnist_mlp_config(epochs: usize) -> ClassifyConfig {
         augment: "none".into(),
         teacher_epochs: 0,
         teacher_augment: String::new(),
+        shared_teacher: false,
         train_limit: 0,
         teacher: ModelConfig {
             input_dropout: 0.2,
@@ -158,6 +160,7 @@ fn base_tasks() -> Vec<Arc<dyn Task>> {
             augment: "none".into(),
         teacher_epochs: 0,
         teacher_augment: String::new(),
+        shared_teacher: false,
             train_limit: 0,
             teacher: mlp(&[512, 512], 0.3),
             student: mlp(&[16], 0.0),

@@ -76,10 +76,12 @@ mod tests {
         let s = Forward {
             logits: Tensor::from_slice(&[1.0f32, 2.0, 0.5]).view([1, 3]),
             features: vec![],
+            mask: None,
         };
         let t = Forward {
             logits: Tensor::from_slice(&[2.0f32, 0.5, 1.0]).view([1, 3]),
             features: vec![],
+            mask: None,
         };
         let y = Tensor::from_slice(&[0i64]);
         let mut params = Params::from_pairs("m", &[("t_start", 4.0), ("t_end", 1.0)]);

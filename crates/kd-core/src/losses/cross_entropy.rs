@@ -53,6 +53,7 @@ mod tests {
         let student = Forward {
             logits: Tensor::from_slice(&[1.0f32, 2.0, 0.5]).view([1, 3]),
             features: vec![],
+            mask: None,
         };
         let y = Tensor::from_slice(&[0i64]);
         let inputs = LossInputs {

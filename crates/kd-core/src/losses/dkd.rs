@@ -150,10 +150,12 @@ mod tests {
         let s = crate::model::Forward {
             logits: Tensor::from_slice(&[1.0f32, 2.0, 0.5]).view([1, 3]),
             features: vec![],
+            mask: None,
         };
         let t = crate::model::Forward {
             logits: Tensor::from_slice(&[2.0f32, 0.5, 1.0]).view([1, 3]),
             features: vec![],
+            mask: None,
         };
         let y = Tensor::from_slice(&[0i64]);
         let at = |progress| {

@@ -18,6 +18,11 @@ pub enum HintRegressor {
         /// Global-average-pool a 4-D student feature first.
         pool_student: bool,
     },
+    /// Token representations (`batch x tokens x width`) through a linear layer per token.
+    Tokens {
+        /// The layer.
+        layer: nn::Linear,
+    },
     /// Conv maps through a 3x3 convolution, then pooled to the teacher's spatial size.
     Conv {
         /// The layer.
@@ -39,6 +44,10 @@ impl HintRegressor {
             HintRegressor::Conv {
                 layer: nn::conv2d(path / "conv", s[1], t[1], 3, config),
                 size: [t[2], t[3]],
+            }
+        } else if s.len() == 3 && t.len() == 3 {
+            HintRegressor::Tokens {
+                layer: nn::linear(path / "linear", s[2], t[2], Default::default()),
             }
         } else {
             HintRegressor::Linear {
@@ -62,6 +71,7 @@ impl HintRegressor {
                 };
                 layer.forward(&s)
             }
+            HintRegressor::Tokens { layer } => layer.forward(s),
             HintRegressor::Conv { layer, size } => {
                 let out = layer.forward(s);
                 if out.size()[2..] == size[..] {
@@ -192,6 +202,18 @@ mod tests {
     }
 
     #[test]
+    fn token_features_are_regressed_token_by_token() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let reg = HintRegressor::new(&vs.root(), &[2, 5, 4], &[2, 5, 6]);
+        assert!(matches!(reg, HintRegressor::Tokens { .. }));
+        assert_eq!(crate::model::count_parameters(&vs), 4 * 6 + 6);
+        let s = Tensor::ones([2, 5, 4], (Kind::Float, Device::Cpu));
+        assert_eq!(reg.forward(&s).size(), [2, 5, 6]);
+        let t = Tensor::ones([2, 5, 6], (Kind::Float, Device::Cpu));
+        assert_eq!(hint_loss(&reg, &s, &t).size(), Vec::<i64>::new());
+    }
+
+    #[test]
     fn prepare_builds_a_regressor_of_the_right_shape_and_picks_the_middle_feature() {
         let vs = nn::VarStore::new(Device::Cpu);
         let f = |shapes: &[&[i64]]| Forward {
@@ -200,6 +222,7 @@ mod tests {
                 .iter()
                 .map(|s| Tensor::ones(*s, (Kind::Float, Device::Cpu)))
                 .collect(),
+            mask: None,
         };
         let student = f(&[&[2, 4, 8, 8], &[2, 8, 4, 4], &[2, 8]]);
         let teacher = f(&[&[2, 16, 8, 8], &[2, 32, 8, 8], &[2, 32]]);

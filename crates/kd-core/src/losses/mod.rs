@@ -3,6 +3,7 @@
 //! Each loss reads what it needs from [`LossInputs`] and returns a scalar tensor. A method is a
 //! weighted sum of such terms (see [`crate::method`]).
 mod attention;
+mod contextual;
 mod continuation;
 mod cross_entropy;
 mod dkd;
@@ -12,6 +13,10 @@ mod isls;
 mod multi_teacher;
 
 pub use attention::{attention_map, attention_transfer_loss, AttentionTransfer};
+pub use contextual::{
+    layer_relation_losses, paired_layers, word_angle_loss, word_distance_loss,
+    LayerTransformingRelation, WordRelation,
+};
 pub use continuation::{continuation_temperature, ContinuationKd};
 pub use cross_entropy::CrossEntropy;
 pub use dkd::{dkd_loss, Dkd};
@@ -59,6 +64,11 @@ pub trait Loss: Send + Sync + std::fmt::Debug {
     fn needs_teacher(&self) -> bool;
     /// True when the term needs 4-D feature maps (convolutional models) from both models.
     fn needs_feature_maps(&self) -> bool {
+        false
+    }
+    /// True when the term needs token representations (`batch x tokens x width` features
+    /// with a token mask) from both models, i.e. sequence models.
+    fn needs_token_features(&self) -> bool {
         false
     }
     /// Creates the term's own trainable parameters (e.g. FitNet's regressor) under `aux`,
@@ -136,6 +146,20 @@ static REGISTRY: LazyLock<RwLock<BTreeMap<String, (LossFactory, &'static str)>>>
             (
                 MultiTeacherKd::from_params,
                 "KD from several teachers, averaged or weighted per example by confidence",
+            ),
+        );
+        map.insert(
+            "ckd_wr".into(),
+            (
+                WordRelation::from_params,
+                "CKD word relation: token distances and local angles within layers",
+            ),
+        );
+        map.insert(
+            "ckd_ltr".into(),
+            (
+                LayerTransformingRelation::from_params,
+                "CKD layer-transforming relation: distances and angles of a token across layers",
             ),
         );
         RwLock::new(map)

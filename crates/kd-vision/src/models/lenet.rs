@@ -70,6 +70,7 @@ impl Classifier for LeNet {
         Forward {
             logits: self.output.forward(&h),
             features,
+            mask: None,
         }
     }
 }

@@ -53,6 +53,7 @@ impl Classifier for Mlp {
         Forward {
             logits: self.output.forward(&h),
             features,
+            mask: None,
         }
     }
 }

@@ -103,6 +103,7 @@ impl Classifier for ResNet {
         Forward {
             logits: self.fc.forward(&pooled),
             features,
+            mask: None,
         }
     }
 }

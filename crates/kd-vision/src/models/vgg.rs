@@ -86,6 +86,7 @@ impl Classifier for Vgg {
         Forward {
             logits: self.classifier.forward(&pooled),
             features,
+            mask: None,
         }
     }
 }

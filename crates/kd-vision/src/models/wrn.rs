@@ -108,6 +108,7 @@ impl Classifier for WideResNet {
         Forward {
             logits: self.fc.forward(&pooled),
             features,
+            mask: None,
         }
     }
 }

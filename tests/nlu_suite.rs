@@ -1,0 +1,162 @@
+//! End-to-end: the `nlu` suite fine-tunes MiniLM slices on real Rotten Tomatoes snippets
+//! with every text method, and a GLUE task runs from files in the official layout (written
+//! here) and is scored with its official metric; an absent GLUE task is skipped.
+mod common;
+use common::*;
+use std::path::Path;
+
+/// A small budget: a 2-layer MiniLM teacher and a 1-layer student, 600 snippets, 2 epochs.
+const SMALL: &[&str] = &[
+    "--set",
+    "train_limit=600",
+    "--set",
+    "eval_limit=400",
+    "--set",
+    "epochs=2",
+    "--set",
+    "max_length=48",
+    "--set",
+    "teacher.layers=2",
+    "--set",
+    "student.layers=1",
+];
+
+fn fetch(name: &str) {
+    let out = kdbench(&["data", "fetch", name]);
+    assert!(out.status.success(), "fetching {name}: {}", stderr(&out));
+}
+
+#[test]
+fn the_nlu_suite_methods_learn_sentiment() {
+    fetch("minilm-l6");
+    fetch("rotten-tomatoes");
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("r");
+    let mut args = vec![
+        "run",
+        "--suite",
+        "nlu",
+        "--seeds",
+        "0",
+        "--jobs",
+        "2",
+        "--out",
+        results.to_str().unwrap(),
+    ];
+    args.extend_from_slice(SMALL);
+    let run = kdbench(&args);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let (header, runs) = read_csv(&results.join("runs.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(runs.len(), 8, "one run per method");
+    for row in &runs {
+        assert_eq!(row[col("status")], "ok", "{row:?}");
+    }
+    // The student (embeddings + 1 layer) is smaller than the 2-layer teacher; DWT trains the
+    // teacher architecture from the student-sized one.
+    let params = |method: &str| -> (u64, u64) {
+        let row = runs.iter().find(|r| r[col("method")] == method).unwrap();
+        (
+            row[col("params_student")].parse().unwrap(),
+            row[col("params_teacher")].parse().unwrap(),
+        )
+    };
+    let (student, teacher) = params("kd");
+    assert!(student < teacher, "{student} vs {teacher}");
+    assert_eq!(params("dwt"), (teacher, student));
+    // Far above chance (0.5) and above the majority class (about 0.58) for every method.
+    let values = metric_values(&results.join("scores.csv"), "best_acc");
+    assert_eq!(values.len(), 8);
+    for (method, _, acc) in &values {
+        assert!(*acc > 0.63, "{method}: best_acc {acc} ({values:?})");
+    }
+}
+
+/// Writes a CoLA-layout task (headerless: source, label, original label, sentence) whose
+/// label is whether the sentence says "good": learnable from a few hundred examples.
+fn write_cola(dir: &Path) {
+    let words = [
+        "film", "plot", "cast", "story", "music", "ending", "pace", "script",
+    ];
+    let mut rows = |n: usize, offset: usize| -> String {
+        (0..n)
+            .map(|i| {
+                let j = i + offset;
+                let label = (j * 7 + j / 3) % 2;
+                let verdict = if label == 1 { "good" } else { "bad" };
+                let (a, b) = (words[j % 8], words[(j / 8) % 8]);
+                format!(
+                    "src{}\t{label}\t\tthe {a} was {verdict} and the {b} too .\n",
+                    j % 5
+                )
+            })
+            .collect()
+    };
+    let cola = dir.join("glue/CoLA");
+    std::fs::create_dir_all(&cola).unwrap();
+    std::fs::write(cola.join("train.tsv"), rows(400, 0)).unwrap();
+    std::fs::write(cola.join("dev.tsv"), rows(120, 1000)).unwrap();
+}
+
+#[test]
+fn a_glue_task_trains_from_official_files_and_reports_its_metric() {
+    fetch("minilm-l6");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    // The encoder comes from the default data folder; the GLUE files from this one.
+    let minilm = Path::new(
+        &stdout(&kdbench(&["data", "path", "minilm-l6"]))
+            .trim()
+            .to_string(),
+    )
+    .to_path_buf();
+    std::os::unix::fs::symlink(&minilm, data.join("minilm-l6")).unwrap();
+    write_cola(&data);
+    let results = dir.path().join("r");
+    let mut args = vec![
+        "run",
+        "--suite",
+        "glue",
+        "--tasks",
+        "glue-cola,glue-rte",
+        "--methods",
+        "student,ckd",
+        "--seeds",
+        "0",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--out",
+        results.to_str().unwrap(),
+    ];
+    args.extend_from_slice(SMALL);
+    args.extend_from_slice(&["--set", "lr=0.0003"]);
+    let run = kdbench(&args);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let (header, runs) = read_csv(&results.join("runs.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for row in &runs {
+        let expected = if row[col("task")] == "glue-rte" {
+            "skipped"
+        } else {
+            "ok"
+        };
+        assert_eq!(row[col("status")], expected, "{row:?}");
+        if expected == "skipped" {
+            assert!(
+                row[col("message")].contains("GLUE RTE data not found"),
+                "{row:?}"
+            );
+        }
+    }
+    // CoLA is scored with the Matthews correlation, at the best and the final epoch.
+    let mcc = metric_values(&results.join("scores.csv"), "best_mcc");
+    assert_eq!(mcc.len(), 2, "{mcc:?}");
+    for (method, _, value) in &mcc {
+        assert!(*value > 0.5, "{method}: best_mcc {value}");
+    }
+    assert_eq!(
+        metric_values(&results.join("scores.csv"), "final_mcc").len(),
+        2
+    );
+}
