@@ -1,20 +1,23 @@
 //! End-to-end: the `nlu` suite fine-tunes MiniLM slices on real Rotten Tomatoes snippets
-//! with every text method, and a GLUE task runs from files in the official layout (written
+//! with every method of the `nlu` suite, and a GLUE task runs from files in the official layout (written
 //! here) and is scored with its official metric; an absent GLUE task is skipped.
 mod common;
 use common::*;
 use std::path::Path;
 
-/// A small budget: a 2-layer MiniLM teacher and a 1-layer student, 600 snippets, 2 epochs.
+/// A small budget: a 2-layer MiniLM teacher and a 1-layer student, 800 snippets cut to 32
+/// tokens, 3 epochs at a higher learning rate than the suite's.
 const SMALL: &[&str] = &[
     "--set",
-    "train_limit=600",
+    "train_limit=800",
     "--set",
-    "eval_limit=400",
+    "eval_limit=300",
     "--set",
-    "epochs=2",
+    "epochs=3",
     "--set",
-    "max_length=48",
+    "max_length=32",
+    "--set",
+    "lr=0.0003",
     "--set",
     "teacher.layers=2",
     "--set",
@@ -48,7 +51,7 @@ fn the_nlu_suite_methods_learn_sentiment() {
     assert!(run.status.success(), "{}", stderr(&run));
     let (header, runs) = read_csv(&results.join("runs.csv"));
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    assert_eq!(runs.len(), 8, "one run per method");
+    assert_eq!(runs.len(), 10, "one run per method");
     for row in &runs {
         assert_eq!(row[col("status")], "ok", "{row:?}");
     }
@@ -64,11 +67,13 @@ fn the_nlu_suite_methods_learn_sentiment() {
     let (student, teacher) = params("kd");
     assert!(student < teacher, "{student} vs {teacher}");
     assert_eq!(params("dwt"), (teacher, student));
-    // Far above chance (0.5) and above the majority class (about 0.58) for every method.
+    assert_eq!(params("dwt:no_remap"), (teacher, student));
+    // Above chance (0.5) and the majority class (about 0.58) for every method; measured
+    // here: teacher 0.72, student 0.68, kd and ckd 0.69.
     let values = metric_values(&results.join("scores.csv"), "best_acc");
-    assert_eq!(values.len(), 8);
+    assert_eq!(values.len(), 10);
     for (method, _, acc) in &values {
-        assert!(*acc > 0.63, "{method}: best_acc {acc} ({values:?})");
+        assert!(*acc > 0.64, "{method}: best_acc {acc} ({values:?})");
     }
 }
 
@@ -78,7 +83,7 @@ fn write_cola(dir: &Path) {
     let words = [
         "film", "plot", "cast", "story", "music", "ending", "pace", "script",
     ];
-    let mut rows = |n: usize, offset: usize| -> String {
+    let rows = |n: usize, offset: usize| -> String {
         (0..n)
             .map(|i| {
                 let j = i + offset;
@@ -130,7 +135,6 @@ fn a_glue_task_trains_from_official_files_and_reports_its_metric() {
         results.to_str().unwrap(),
     ];
     args.extend_from_slice(SMALL);
-    args.extend_from_slice(&["--set", "lr=0.0003"]);
     let run = kdbench(&args);
     assert!(run.status.success(), "{}", stderr(&run));
     let (header, runs) = read_csv(&results.join("runs.csv"));

@@ -273,6 +273,47 @@ mod tests {
         assert!(diff < 1e-5, "{diff}");
     }
 
+    fn classifier(vs: &nn::VarStore, layers: usize) -> TextClassifier {
+        let bert = tiny_config().with_layers(layers);
+        TextClassifier {
+            encoder: BertModel::new(&vs.root() / "bert", &bert),
+            head: ClassifierHead::new(&vs.root() / "head", bert.hidden_size, 2, Pooling::Mean, 0.0),
+        }
+    }
+
+    #[test]
+    fn dwt_remapping_copies_the_shared_bottom_of_a_text_encoder() {
+        tch::manual_seed(0);
+        let (small_vs, large_vs) = (
+            nn::VarStore::new(Device::Cpu),
+            nn::VarStore::new(Device::Cpu),
+        );
+        let (_small, _large) = (classifier(&small_vs, 1), classifier(&large_vs, 3));
+        let before: HashMap<String, Tensor> = large_vs
+            .variables()
+            .into_iter()
+            .map(|(name, value)| (name, value.copy()))
+            .collect();
+        let copied = kd_core::remap::remap_parameters(&small_vs, &large_vs).unwrap();
+        assert_eq!(copied, small_vs.variables().len());
+        let (small, large) = (small_vs.variables(), large_vs.variables());
+        let same = |a: &Tensor, b: &Tensor| a.equal(b);
+        for name in [
+            "bert.embeddings.word_embeddings.weight",
+            "bert.encoder.layer.0.attention.self.query.weight",
+            "head.classifier.weight",
+        ] {
+            let (s, l) = (small.get(name), large.get(name));
+            assert!(s.is_some() && l.is_some(), "{name}");
+            assert!(same(s.unwrap(), l.unwrap()), "{name}");
+        }
+        let deep = "bert.encoder.layer.2.attention.self.query.weight";
+        assert!(
+            same(&large[deep], &before[deep]),
+            "deeper layers keep their initialisation"
+        );
+    }
+
     #[test]
     fn configs_are_checked_and_take_the_bottom_pretrained_layers() {
         let base = tiny_config().with_layers(6);

@@ -309,7 +309,7 @@ impl Task for TextTask {
     }
 
     fn check(&self, config: &Table, method: &MethodDef) -> Result<(), String> {
-        TextConfig::from_table(config, &minilm_shape())?;
+        let config = TextConfig::from_table(config, &minilm_shape())?;
         let spec = MethodSpec::from_table(&method.name, &method.table)?;
         if spec.needs_feature_maps() {
             return Err(format!(
@@ -319,11 +319,28 @@ impl Task for TextTask {
             ));
         }
         if let Regime::WeakTeacher { remap_init: true } = spec.regime {
-            return Err(format!(
-                "method '{}': remap_init (parameter remapping) widens image models and is not \
-                 defined for text encoders; set method.{}.remap_init = false",
-                method.name, method.name
-            ));
+            let base = minilm_shape();
+            let (small, large) = (
+                config.student.bert_config(&base),
+                config.teacher.bert_config(&base),
+            );
+            let fits = config.student.layers <= config.teacher.layers
+                && small.hidden_size <= large.hidden_size
+                && small.intermediate_size <= large.intermediate_size;
+            if !fits {
+                return Err(format!(
+                    "method '{}' (remap_init = true) starts the teacher architecture from the \
+                     student's parameters, so the student may not be deeper or wider; found \
+                     student {} layers x {} and teacher {} layers x {} (set method.{}.remap_init \
+                     = false)",
+                    method.name,
+                    config.student.layers,
+                    small.hidden_size,
+                    config.teacher.layers,
+                    large.hidden_size,
+                    method.name
+                ));
+            }
         }
         Ok(())
     }
@@ -435,6 +452,46 @@ mod tests {
             (c.train_settings().epochs, c.teacher_settings().epochs),
             (c.epochs, 3)
         );
+    }
+
+    fn method(name: &str, text: &str) -> MethodDef {
+        MethodDef {
+            name: name.into(),
+            description: String::new(),
+            table: toml::from_str(text).unwrap(),
+        }
+    }
+
+    #[test]
+    fn methods_are_checked_against_the_text_models() {
+        let task = TextTask::new(
+            "t",
+            "",
+            TextSource::RottenTomatoes,
+            TextConfig::from_table(&defaults(), &minilm_shape()).unwrap(),
+        );
+        let dwt = method(
+            "dwt",
+            "regime = 'weak_teacher'\nremap_init = true\nlosses.ce = {}\nlosses.kd = {}",
+        );
+        assert!(task.check(&defaults(), &dwt).is_ok());
+        let mut deep_student = defaults();
+        deep_student.extend(
+            toml::from_str::<Table>("student = { layers = 6, init = 'pretrained', pooling = 'mean', dropout = 0.1 }\nteacher = { layers = 3, init = 'pretrained', pooling = 'mean', dropout = 0.1 }")
+                .unwrap(),
+        );
+        let err = task.check(&deep_student, &dwt).unwrap_err();
+        assert!(err.contains("remap_init"), "{err}");
+        let at = method("at", "regime = 'one_way'\nlosses.at = {}");
+        assert!(task
+            .check(&defaults(), &at)
+            .unwrap_err()
+            .contains("feature maps"));
+        let ckd = method(
+            "ckd",
+            "regime = 'one_way'\nlosses.ckd_wr = {}\nlosses.ckd_ltr = {}",
+        );
+        assert!(task.check(&defaults(), &ckd).is_ok());
     }
 
     #[test]
