@@ -42,7 +42,8 @@ enum Command {
     Run(Box<cmd::run::RunArgs>),
     /// Compare every method against a baseline (per task, or across tasks with --aggregate).
     Compare(cmd::compare::CompareArgs),
-    /// Flag significant regressions of current scores against reference scores (exit 1).
+    /// Flag significant regressions of current scores against reference scores, or reference
+    /// pairs missing from them (exit 1).
     Gate(cmd::gate::GateArgs),
     /// Print the leaderboard of scores files.
     Leaderboard(cmd::leaderboard::LeaderboardArgs),
@@ -59,8 +60,8 @@ enum Command {
         /// list, fetch, verify or path.
         #[arg(value_enum)]
         action: cmd::data::Action,
-        /// The data set (see `kdbench data list`), or `all`.
-        name: Option<String>,
+        /// The data sets (see `kdbench data list`), or `all`.
+        names: Vec<String>,
         /// The data folder [default: $KDBENCH_DATA or ~/.cache/kdbench/data].
         #[arg(long)]
         data_dir: Option<PathBuf>,
@@ -125,7 +126,7 @@ pub fn run_cli(registry: Registry) -> ExitCode {
         Command::Compare(args) => cmd::compare::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Gate(args) => cmd::gate::run(&args),
         Command::Leaderboard(args) => cmd::leaderboard::run(&args).map(|_| ExitCode::SUCCESS),
-        Command::Merge(args) => cmd::merge::run(&args).map(|_| ExitCode::SUCCESS),
+        Command::Merge(args) => cmd::merge::run(&args, &registry).map(|_| ExitCode::SUCCESS),
         Command::Plot(args) => cmd::plot::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Env(EnvCommand::Replay {
             env_id,
@@ -134,15 +135,10 @@ pub fn run_cli(registry: Registry) -> ExitCode {
         }) => cmd::env::replay_command(&env_id, seed, &actions).map(|_| ExitCode::SUCCESS),
         Command::Data {
             action,
-            name,
+            names,
             data_dir: dir,
-        } => cmd::data::data(
-            &registry,
-            action,
-            name.as_deref(),
-            &kd_harness::data::data_dir(dir),
-        )
-        .map(|_| ExitCode::SUCCESS),
+        } => cmd::data::data(&registry, action, &names, &kd_harness::data::data_dir(dir))
+            .map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -168,6 +168,19 @@ fn gate_flags_a_real_drop_and_passes_noise() {
         reference.to_str().unwrap(),
     ]);
     assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+    // A method that vanished from the current scores (its data gone, its runs failed) fails
+    // the gate too.
+    let partial = dir.path().join("partial.csv");
+    write_scores(&partial, &[("t", "student", base)]);
+    let out = kdbench(&[
+        "gate",
+        "--current",
+        partial.to_str().unwrap(),
+        "--reference",
+        reference.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("missing: t/kd"), "{}", stdout(&out));
 }
 
 /// A scores file where kd (0.85 ± 0.01) beats student (0.80 ± 0.01) on one task, 3 seeds.

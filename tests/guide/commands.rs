@@ -66,16 +66,20 @@ pub fn check_invocation(args: &[String], helps: &mut Helps) -> Vec<String> {
         }
     }
     let (actions, most): (&[&str], usize) = match args[0].as_str() {
-        "data" => (&["list", "fetch", "verify", "path"], 2),
+        "data" => (&["list", "fetch", "verify", "path"], usize::MAX),
         "list" => (&["suites", "tasks", "methods"], 1),
         _ => return problems,
     };
     if positional.len() > most || positional.first().is_some_and(|a| !actions.contains(a)) {
         problems.push(format!(
-            "`kdbench {}` takes one of {} and at most {} argument(s) in all",
+            "`kdbench {}` takes one of {}{}",
             args[0],
             actions.join(", "),
-            most
+            if most == usize::MAX {
+                String::new()
+            } else {
+                format!(" and at most {most} argument(s) in all")
+            }
         ));
     }
     problems

@@ -184,6 +184,23 @@ impl MethodSpec {
         }
         let regime = Regime::from_params(&mut params)?;
         let losses = params.table("losses")?;
+        if regime == Regime::Teacher {
+            // The teacher regime scores the task's shared reference teacher, which every
+            // distillation method of the seed learns from; it is always trained with plain CE.
+            let plain_ce = losses.len() == 1
+                && losses
+                    .get("ce")
+                    .and_then(Value::as_table)
+                    .is_some_and(|ce| ce.keys().all(|k| k == "weight"));
+            if !plain_ce {
+                return Err(format!(
+                    "method.{name}.losses: regime \"teacher\" scores the task's shared reference \
+                     teacher, always trained with plain cross-entropy (losses.ce = {{}}); to train \
+                     a model with other terms use regime \"student\" (the student architecture) \
+                     or a distillation regime"
+                ));
+            }
+        }
         if losses.is_empty() {
             return Err(format!(
                 "method.{name}.losses: expected at least one loss term, e.g. losses.ce = {{ weight = 1.0 }}"
@@ -315,6 +332,19 @@ mod tests {
         let bad =
             |src: &str| MethodSpec::from_table("m", &toml::from_str(src).unwrap()).unwrap_err();
         assert!(bad("regime = 'sideways'\nlosses.ce = {}").contains("method.m.regime"));
+        // The shared teacher is always plain CE: other terms would be silently ignored.
+        for losses in [
+            "losses.ce = { smoothing = 0.1 }",
+            "losses.ce = {}\nlosses.isls = {}",
+        ] {
+            let err = bad(&format!("regime = 'teacher'\n{losses}"));
+            assert!(err.contains("plain cross-entropy"), "{err}");
+        }
+        assert!(MethodSpec::from_table(
+            "m",
+            &toml::from_str("regime = 'teacher'\nlosses.ce = { weight = 1.0 }").unwrap()
+        )
+        .is_ok());
         assert!(
             bad("regime = 'one_way'\nteachers = 0\nlosses.kd = {}").contains("method.m.teachers")
         );

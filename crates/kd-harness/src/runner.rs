@@ -255,9 +255,7 @@ fn run_one(
         "# kdbench run {}\n# suite {}, task {}, method {}, seed {}\n\n",
         record.run_id, cell.suite, cell.task, cell.method.name, cell.seed
     );
-    config_text.push_str(&toml::to_string(&cell.config).unwrap_or_default());
-    config_text.push_str(&format!("\n[method.{}]\n", cell.method.name));
-    config_text.push_str(&toml::to_string(&cell.method.table).unwrap_or_default());
+    config_text.push_str(&run_config_toml(&cell.config, &cell.method));
     store.write_config(&record.run_id, &config_text)?;
     store.append_run(&record, &scores, &curves)?;
     let headline = outcome
@@ -308,5 +306,37 @@ fn failed(message: String) -> RunOutcome {
         status: RunStatus::Failed,
         message,
         ..RunOutcome::skipped("")
+    }
+}
+/// The TOML of `config/<run_id>.toml`: the task's resolved config, then the method's full
+/// definition under `[method.NAME]`; it parses back into both.
+fn run_config_toml(config: &toml::Table, method: &MethodDef) -> String {
+    let mut doc = config.clone();
+    let mut methods = toml::Table::new();
+    methods.insert(
+        method.name.clone(),
+        toml::Value::Table(method.table.clone()),
+    );
+    doc.insert("method".into(), toml::Value::Table(methods));
+    toml::to_string(&doc).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_config_parses_back_into_the_task_config_and_the_method() {
+        let config: toml::Table =
+            toml::from_str("epochs = 3\nteacher = { layers = 6, init = 'pretrained' }").unwrap();
+        let method = MethodDef {
+            name: "ctcd:small".into(),
+            description: String::new(),
+            table: toml::from_str("regime = 'co_train'\nlosses.ce = { weight = 1.0 }\nlosses.kd = { weight = 0.5, temperature = 2.0 }").unwrap(),
+        };
+        let mut back: toml::Table = toml::from_str(&run_config_toml(&config, &method)).unwrap();
+        let methods = back.remove("method").unwrap();
+        assert_eq!(back, config);
+        assert_eq!(methods["ctcd:small"].as_table().unwrap(), &method.table);
     }
 }

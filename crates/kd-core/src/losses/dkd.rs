@@ -31,7 +31,7 @@ pub fn dkd_loss(
         )
     };
     let (b_student, b_teacher) = (binary(&p_student), binary(&p_teacher));
-    let tckd = (&b_teacher * (b_teacher.log() - b_student.clamp_min(1e-12).log()))
+    let tckd = (&b_teacher * (b_teacher.clamp_min(1e-12).log() - b_student.clamp_min(1e-12).log()))
         .sum_dim_intlist(-1, false, Kind::Float)
         .mean(Kind::Float);
     // Masking the target logit with a large negative value removes it from the softmax.

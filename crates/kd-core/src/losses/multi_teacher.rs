@@ -11,7 +11,7 @@ use tch::{Kind, Tensor};
 pub enum TeacherWeighting {
     /// Every teacher weighs 1/K.
     Mean,
-    /// Per example, `w_k = (1 - softmax_k(-CE_k)) / (K - 1)` where `CE_k` is teacher k's
+    /// Per example, `w_k = (1 - softmax_k(CE_k)) / (K - 1)` where `CE_k` is teacher k's
     /// cross-entropy on the true label: a teacher that is confidently right weighs more.
     Confidence,
 }
