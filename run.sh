@@ -7,6 +7,16 @@ cd "$(dirname "$0")"
 scripts/libtorch.sh
 cargo build --release --quiet --bin kdbench
 if [ $# -eq 0 ]; then
-  set -- run --suite smoke --resume
+  # The default job resumes results/smoke. If that folder holds runs of an older
+  # configuration (kdbench refuses to mix configs, exit 2), move it aside and start afresh.
+  status=0
+  target/release/kdbench run --suite smoke --resume || status=$?
+  if [ "$status" -eq 2 ] && [ -d results/smoke ]; then
+    stale="results/smoke.stale-$(date +%Y%m%d-%H%M%S)"
+    mv results/smoke "$stale"
+    echo "run.sh: moved the old results to $stale; running the smoke suite afresh" >&2
+    exec target/release/kdbench run --suite smoke --resume
+  fi
+  exit "$status"
 fi
 exec target/release/kdbench "$@"
