@@ -40,14 +40,7 @@ pub fn run(args: &MergeArgs, registry: &Registry) -> anyhow::Result<()> {
             String::new()
         }
     );
-    let metric_of = |task: &str| {
-        args.metric.clone().unwrap_or_else(|| {
-            registry
-                .task(task)
-                .map_or("best_acc", |t| t.primary_metric())
-                .to_string()
-        })
-    };
+    let metric_of = |task: &str| super::report::metric_for(registry, args.metric.as_deref(), task);
     let markdown = super::report::write_reports(
         &store,
         &|_, _, _| true,

@@ -2,7 +2,19 @@
 //! and Markdown) and the figures.
 use kd_harness::leaderboard;
 use kd_harness::plot;
+use kd_harness::registry::Registry;
 use kd_harness::store::{read_curves, read_scores, write_atomic, ResultsStore};
+
+/// The metric a report shows for `task`: `chosen` if given, else the task's main metric
+/// (`best_acc` for a task this build does not know).
+pub fn metric_for(registry: &Registry, chosen: Option<&str>, task: &str) -> String {
+    chosen.map(str::to_string).unwrap_or_else(|| {
+        registry
+            .task(task)
+            .map_or("best_acc", |t| t.primary_metric())
+            .to_string()
+    })
+}
 
 /// Writes `leaderboard.csv`, `leaderboard.md` and `plots/` for the runs `keep` selects, and
 /// returns the Markdown of each task's main metric (`metric_of`). A plotting problem is a

@@ -128,14 +128,7 @@ pub fn run(registry: &Registry, args: &RunArgs) -> anyhow::Result<ExitCode> {
         "kdbench: {} ok, {} diverged, {} failed, {} skipped, {} already done",
         summary.ok, summary.diverged, summary.failed, summary.skipped, summary.reused
     );
-    let metric_of = |task: &str| {
-        suite.metric.clone().unwrap_or_else(|| {
-            registry
-                .task(task)
-                .map(|t| t.primary_metric().to_string())
-                .unwrap_or_default()
-        })
-    };
+    let metric_of = |task: &str| super::report::metric_for(registry, suite.metric.as_deref(), task);
     let wanted: BTreeSet<(&str, &str, u64)> = cells
         .iter()
         .map(|c| (c.task.as_str(), c.method.name.as_str(), c.seed))

@@ -131,12 +131,18 @@ impl Pretrained {
         Ok(Pretrained { config, tensors })
     }
 
+    /// The encoder of `config` in a scratch var store, loaded from the checkpoint's layers.
+    fn loaded_encoder(&self, config: &TextModelConfig) -> anyhow::Result<nn::VarStore> {
+        let scratch = nn::VarStore::new(Device::Cpu);
+        let _ = BertModel::new(scratch.root(), &config.bert_config(&self.config));
+        copy_weights(&scratch, &self.tensors, Some(&config.source_layers()))?;
+        Ok(scratch)
+    }
+
     /// Checks that a model of `config` can be initialised from the checkpoint.
     pub fn check(&self, config: &TextModelConfig) -> anyhow::Result<()> {
         if config.init == "pretrained" {
-            let scratch = nn::VarStore::new(Device::Cpu);
-            let _ = BertModel::new(scratch.root(), &config.bert_config(&self.config));
-            copy_weights(&scratch, &self.tensors, Some(&config.source_layers()))?;
+            self.loaded_encoder(config)?;
         }
         Ok(())
     }
@@ -147,12 +153,11 @@ impl Pretrained {
         let bert = config.bert_config(&self.config);
         let encoder = BertModel::new(p / "bert", &bert);
         if config.init == "pretrained" {
-            let scratch = nn::VarStore::new(Device::Cpu);
-            let _ = BertModel::new(scratch.root(), &bert);
-            copy_weights(&scratch, &self.tensors, Some(&config.source_layers()))
+            let loaded = self
+                .loaded_encoder(config)
                 .expect("checked by Pretrained::check");
             tch::no_grad(|| {
-                for (name, value) in scratch.variables() {
+                for (name, value) in loaded.variables() {
                     let mut var = variable(&(p / "bert"), &name)
                         .unwrap_or_else(|| panic!("the encoder has no variable {name}"));
                     var.copy_(&value);

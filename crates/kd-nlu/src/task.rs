@@ -16,7 +16,7 @@ use kd_core::optim::OptimSettings;
 use kd_core::outcome::run_classification_task;
 use kd_core::regime::ClassificationSetup;
 use kd_core::teacher_cache::TeacherCache;
-use kd_core::train::{EpochRecord, TrainReport, TrainSettings};
+use kd_core::train::{TrainReport, TrainSettings};
 use kd_harness::data::DataSpec;
 use kd_harness::task::{MethodDef, RunContext, RunOutcome, Task};
 use serde::{Deserialize, Serialize};
@@ -193,7 +193,7 @@ impl TextSource {
         }
     }
 
-    /// The metrics scored besides accuracy (from each epoch's test confusion matrix).
+    /// The GLUE task, when the source is one (its official metrics are scored too).
     fn glue(self) -> Option<GlueTask> {
         match self {
             TextSource::Glue(task) => Some(task),
@@ -233,7 +233,6 @@ fn split(
         0 => examples,
         n => &examples[..n.min(examples.len())],
     };
-    let singles: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
     let encoded = if examples.iter().any(|e| e.pair.is_some()) {
         let pairs: Vec<(&str, &str)> = examples
             .iter()
@@ -241,7 +240,8 @@ fn split(
             .collect();
         tokenizer.encode_pairs(&pairs)?
     } else {
-        tokenizer.encode(&singles)?
+        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+        tokenizer.encode(&texts)?
     };
     let labels: Vec<i64> = examples.iter().map(|e| e.label).collect();
     Ok(Split {
@@ -275,7 +275,6 @@ impl TextTask {
         ];
         if let Some(task) = self.source.glue() {
             for (when, record) in [("best", best), ("final", last)] {
-                let record: &EpochRecord = record;
                 for (metric, value) in confusion_scores(task, &record.test_confusion) {
                     if metric != "acc" {
                         scores.push((format!("{when}_{metric}"), value));

@@ -329,6 +329,10 @@ impl Task for ClassificationTask {
         let teacher_shape = shape.clone();
         let build_teacher = move |p: &tch::nn::Path| teacher_cfg.build(p, &teacher_shape, classes);
         let build_student = move |p: &tch::nn::Path| student_cfg.build(p, &shape, classes);
+        let data_key = format!(
+            "classify|{}|{:?}|train_limit={}",
+            self.name, self.source, config.train_limit
+        );
         let cache = TeacherCache::new(ctx.cache_dir.join("teachers"));
         let setup = ClassificationSetup {
             data: &data,
@@ -339,14 +343,8 @@ impl Task for ClassificationTask {
             teacher_seed: config.shared_teacher.then_some(0),
             build_teacher: &build_teacher,
             build_student: &build_student,
-            teacher_key: format!(
-                "classify|{}|{:?}|train_limit={}|{:?}|{:?}",
-                self.name, self.source, config.train_limit, config.teacher, teacher_settings
-            ),
-            student_key: format!(
-                "classify|{}|{:?}|train_limit={}|{:?}|{:?}",
-                self.name, self.source, config.train_limit, config.student, settings
-            ),
+            teacher_key: format!("{data_key}|{:?}|{:?}", config.teacher, teacher_settings),
+            student_key: format!("{data_key}|{:?}|{:?}", config.student, settings),
             cache: Some(&cache),
         };
         let epochs = config.epochs.max(teacher_settings.epochs);

@@ -96,15 +96,24 @@ fn token_mask(forward: &Forward, hidden: &Tensor) -> Tensor {
     }
 }
 
+/// `n x n` ones with a zero diagonal: the pairs of two different items.
+fn off_diagonal(n: i64, device: tch::Device) -> Tensor {
+    Tensor::ones([n, n], (Kind::Float, device)) - Tensor::eye(n, (Kind::Float, device))
+}
+
+/// Huber loss between the student's and the teacher's mean-normalised distances over the
+/// rows of the last-but-one dimension, on the pairs where `valid` is 1.
+fn distance_relation_loss(s: &Tensor, t: &Tensor, valid: &Tensor) -> Tensor {
+    let ds = normalised(&distances(s), valid);
+    let dt = normalised(&distances(t), valid);
+    masked_huber(&ds, &dt, valid)
+}
+
 /// Word-relation distance term for one layer: `[b, n, d]` student and teacher states.
 pub fn word_distance_loss(s: &Tensor, t: &Tensor, mask: &Tensor) -> Tensor {
     let n = mask.size()[1];
-    let off_diagonal = Tensor::ones([n, n], (Kind::Float, mask.device()))
-        - Tensor::eye(n, (Kind::Float, mask.device()));
-    let valid = mask.unsqueeze(2) * mask.unsqueeze(1) * off_diagonal;
-    let ds = normalised(&distances(s), &valid);
-    let dt = normalised(&distances(t), &valid);
-    masked_huber(&ds, &dt, &valid)
+    let valid = mask.unsqueeze(2) * mask.unsqueeze(1) * off_diagonal(n, mask.device());
+    distance_relation_loss(s, t, &valid)
 }
 
 /// Word-relation angle term for one layer: angles at each token between its neighbours
@@ -126,9 +135,7 @@ pub fn word_angle_loss(s: &Tensor, t: &Tensor, mask: &Tensor, radius: i64) -> Te
     let neighbour_mask = mask.index_select(1, &flat).view([b, n, w]) * in_range.unsqueeze(0);
     // [b, j, i]: centre j and neighbour i both real tokens.
     let pair = neighbour_mask * mask.unsqueeze(2);
-    let not_same =
-        Tensor::ones([w, w], (Kind::Float, device)) - Tensor::eye(w, (Kind::Float, device));
-    let valid = pair.unsqueeze(3) * pair.unsqueeze(2) * not_same;
+    let valid = pair.unsqueeze(3) * pair.unsqueeze(2) * off_diagonal(w, device);
     let relation = |h: &Tensor| {
         let d = h.size()[2];
         let neighbours = h.index_select(1, &flat).view([b, n, w, d]);
@@ -140,19 +147,13 @@ pub fn word_angle_loss(s: &Tensor, t: &Tensor, mask: &Tensor, radius: i64) -> Te
 /// Layer-transforming relation terms: `s` and `t` are `[b, n, layers, d]` stacks of each
 /// token's states; returns the (distance, angle) losses.
 pub fn layer_relation_losses(s: &Tensor, t: &Tensor, mask: &Tensor) -> (Tensor, Tensor) {
-    let k = s.size()[2];
-    let device = mask.device();
-    let off_diagonal =
-        Tensor::ones([k, k], (Kind::Float, device)) - Tensor::eye(k, (Kind::Float, device));
+    let distinct_pair = off_diagonal(s.size()[2], mask.device());
     let token = mask.unsqueeze(2).unsqueeze(3);
-    let valid_pairs = &token * &off_diagonal;
-    let ds = normalised(&distances(s), &valid_pairs);
-    let dt = normalised(&distances(t), &valid_pairs);
-    let distance = masked_huber(&ds, &dt, &valid_pairs);
+    let distance = distance_relation_loss(s, t, &(&token * &distinct_pair));
     // Angles at layer j between layers i and k, all distinct: [b, n, j, i, k].
     let relation = |h: &Tensor| angles(&(h.unsqueeze(2) - h.unsqueeze(3)));
     let distinct =
-        off_diagonal.unsqueeze(2) * off_diagonal.unsqueeze(1) * off_diagonal.unsqueeze(0);
+        distinct_pair.unsqueeze(2) * distinct_pair.unsqueeze(1) * distinct_pair.unsqueeze(0);
     let valid_triples = token.unsqueeze(4) * distinct;
     let angle = masked_huber(&relation(s), &relation(t), &valid_triples);
     (distance, angle)
