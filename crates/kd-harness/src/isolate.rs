@@ -39,6 +39,8 @@ pub struct CellRequest {
     pub data_dir: PathBuf,
     /// Shared cache folder.
     pub cache_dir: PathBuf,
+    /// The run's artefact folder.
+    pub artifact_dir: PathBuf,
 }
 
 /// Runs `request` in a child `exe internal-run-cell`, forwarding its progress lines to
@@ -122,6 +124,7 @@ pub fn serve_child(registry: &Registry) -> anyhow::Result<()> {
         threads: request.threads,
         data_dir: request.data_dir.clone(),
         cache_dir: request.cache_dir.clone(),
+        artifact_dir: request.artifact_dir.clone(),
         progress: &progress,
     };
     let outcome = run_guarded(task.as_ref(), &request.config, &request.method, &ctx);

@@ -100,9 +100,55 @@ pub fn merge_into(store: &ResultsStore, shards: &[PathBuf]) -> anyhow::Result<Me
                     &text,
                 )?;
             }
+            copy_tree(
+                &shard.join("artifacts").join(&run.run_id),
+                &store.dir().join("artifacts").join(&run.run_id),
+            )?;
             store.append_run(&run, &run_scores, &run_curves)?;
             summary.runs += 1;
         }
     }
     Ok(summary)
+}
+
+/// Copies the files under `from` (if it exists) to `to`, keeping the tree.
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(to).map_err(|e| anyhow::anyhow!("{}: {e}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|e| anyhow::anyhow!("{}: {e}", from.display()))? {
+        let path = entry?.path();
+        let target = to.join(path.file_name().expect("a directory entry has a name"));
+        if path.is_dir() {
+            copy_tree(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target)
+                .map_err(|e| anyhow::anyhow!("copying {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_tree_copies_nested_files_and_ignores_a_missing_source() {
+        let tmp = tempfile::tempdir().unwrap();
+        let from = tmp.path().join("a");
+        std::fs::create_dir_all(from.join("sub")).unwrap();
+        std::fs::write(from.join("grid.png"), b"png").unwrap();
+        std::fs::write(from.join("sub").join("data.bin"), b"bin").unwrap();
+        let to = tmp.path().join("b");
+        copy_tree(&from, &to).unwrap();
+        assert_eq!(std::fs::read(to.join("grid.png")).unwrap(), b"png");
+        assert_eq!(
+            std::fs::read(to.join("sub").join("data.bin")).unwrap(),
+            b"bin"
+        );
+        copy_tree(&tmp.path().join("missing"), &tmp.path().join("c")).unwrap();
+        assert!(!tmp.path().join("c").exists());
+    }
 }

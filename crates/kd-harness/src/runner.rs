@@ -177,12 +177,14 @@ fn run_one(
         .ok_or_else(|| anyhow::anyhow!("task '{}' vanished from the registry", cell.task))?;
     let label = format!("{} {} seed {}", cell.task, cell.method.name, cell.seed);
     let progress = |message: &str| bar.set_message(format!("{label}: {message}"));
+    let artifact_dir = store.dir().join("artifacts").join(cell.run_id());
     let ctx = RunContext {
         seed: cell.seed,
         device: options.device.clone(),
         threads,
         data_dir: options.data_dir.clone(),
         cache_dir: options.cache_dir.clone(),
+        artifact_dir: artifact_dir.clone(),
         progress: &progress,
     };
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
@@ -200,6 +202,7 @@ fn run_one(
                 threads,
                 data_dir: options.data_dir.clone(),
                 cache_dir: options.cache_dir.clone(),
+                artifact_dir: artifact_dir.clone(),
             };
             run_in_child(exe, &request, &progress).unwrap_or_else(|e| failed(format!("{e:#}")))
         }

@@ -27,6 +27,10 @@ pub struct RunContext<'a> {
     pub data_dir: PathBuf,
     /// A folder for artefacts shared between runs (e.g. trained teachers); safe to delete.
     pub cache_dir: PathBuf,
+    /// This run's own folder for files it produces (images, learned data), under the
+    /// results folder as `artifacts/<run_id>/`. Not created in advance; a rerun of the
+    /// run replaces what is there.
+    pub artifact_dir: PathBuf,
     /// Reports progress within the run (shown beside the progress bar).
     pub progress: &'a (dyn Fn(&str) + Sync),
 }
