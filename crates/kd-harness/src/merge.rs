@@ -22,6 +22,7 @@ fn final_runs(dir: &Path) -> anyhow::Result<BTreeMap<(String, String, u64), RunR
             dir.display()
         )));
     }
+    crate::store::check_format(dir)?;
     let mut cells: BTreeMap<(String, String, u64), RunRecord> = BTreeMap::new();
     for run in read_runs(&path)? {
         let key = (run.task.clone(), run.method.clone(), run.seed);

@@ -127,12 +127,17 @@ pub fn run_cells(
     // Workers pull cells in matrix order from a shared counter, so the runs that others
     // depend on (teachers) start first and no worker idles while cells remain.
     let next = std::sync::atomic::AtomicUsize::new(0);
+    // A store error (disk full) stops every worker from starting another run.
+    let stopped = std::sync::atomic::AtomicBool::new(false);
     let results: Vec<anyhow::Result<RunStatus>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..jobs)
             .map(|_| {
                 scope.spawn(|| {
                     let mut mine = Vec::new();
                     loop {
+                        if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                            break;
+                        }
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         let Some(cell) = pending.get(i) else { break };
                         let status = run_one(cell, registry, store, options, threads, &bar);
@@ -140,6 +145,7 @@ pub fn run_cells(
                         let stop = status.is_err();
                         mine.push(status);
                         if stop {
+                            stopped.store(true, std::sync::atomic::Ordering::SeqCst);
                             break;
                         }
                     }

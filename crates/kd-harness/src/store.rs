@@ -4,13 +4,21 @@
 //! A finished run's curve rows, then its score rows, then its `runs.csv` row are appended,
 //! each append flushed and fsynced; the `runs.csv` row commits the run. On opening, a torn
 //! last line (a crash mid-append) is cut off, and score and curve rows of runs that never
-//! committed `ok` are dropped, so `--resume` redoes exactly the unfinished runs.
+//! committed `ok` are dropped, so `--resume` redoes exactly the unfinished runs. An append
+//! that fails (disk full) is cut back to the file's last complete row. The file `FORMAT`
+//! names the folder's layout version, so a kdbench never alters a folder a newer one wrote.
 use crate::error::bad_input;
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+/// The layout version of results folders this kdbench writes, recorded in `FORMAT`.
+pub const RESULTS_FORMAT: u32 = 1;
+
+/// The first word of `FORMAT`.
+const FORMAT_TAG: &str = "kdbench-results";
 
 /// Columns of `runs.csv`.
 pub const RUNS_HEADER: &[&str] = &[
@@ -183,6 +191,7 @@ impl ResultsStore {
     /// Opens (creating) `dir`. Without `resume`, a folder that already holds runs is an
     /// error, so nothing is ever overwritten; with it, the finished runs are returned.
     pub fn open(dir: &Path, resume: bool) -> anyhow::Result<(ResultsStore, ExistingRuns)> {
+        check_format(dir)?;
         std::fs::create_dir_all(dir.join("config")).map_err(|e| {
             bad_input(format!(
                 "--out {}: cannot create the results folder: {e}",
@@ -199,6 +208,13 @@ impl ResultsStore {
                 ))
             })?;
         let _ = std::fs::remove_file(&probe);
+        let format = dir.join("FORMAT");
+        if !format.exists() {
+            write_atomic(
+                &format,
+                format!("{FORMAT_TAG} {RESULTS_FORMAT}\n").as_bytes(),
+            )?;
+        }
         let store = ResultsStore {
             dir: dir.to_path_buf(),
             write_lock: Mutex::new(()),
@@ -287,7 +303,38 @@ impl ResultsStore {
     }
 }
 
-/// Appends `text` and fsyncs (nothing to do for empty text).
+/// Checks `dir/FORMAT` (absent in a new folder and in folders of kdbench before it): a
+/// folder of a newer layout, or a `FORMAT` that is not ours, is refused before anything in
+/// the folder is touched.
+pub fn check_format(dir: &Path) -> anyhow::Result<()> {
+    let path = dir.join("FORMAT");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let version = text
+        .trim()
+        .strip_prefix(FORMAT_TAG)
+        .and_then(|rest| rest.trim().parse::<u32>().ok())
+        .ok_or_else(|| {
+            bad_input(format!(
+                "{}: expected '{FORMAT_TAG} <version>', found '{}': not a kdbench results folder",
+                path.display(),
+                text.trim()
+            ))
+        })?;
+    if version > RESULTS_FORMAT {
+        return Err(bad_input(format!(
+            "{}: written by a newer kdbench (results format {version}; this kdbench knows \
+             format {RESULTS_FORMAT}); nothing was changed: use the newer kdbench, or another --out",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Appends `text` and fsyncs (nothing to do for empty text). If the write fails (disk
+/// full), the file is cut back to its length before the append, so no torn row is left
+/// between complete ones.
 fn append_synced(path: &Path, text: &str) -> anyhow::Result<()> {
     if text.is_empty() {
         return Ok(());
@@ -296,9 +343,26 @@ fn append_synced(path: &Path, text: &str) -> anyhow::Result<()> {
         .append(true)
         .open(path)
         .map_err(|e| anyhow::anyhow!("{}: cannot open for appending: {e}", path.display()))?;
-    file.write_all(text.as_bytes())
+    let before = file
+        .metadata()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        .len();
+    if let Err(e) = file
+        .write_all(text.as_bytes())
         .and_then(|_| file.sync_all())
-        .map_err(|e| anyhow::anyhow!("{}: write failed (disk full?): {e}", path.display()))?;
+    {
+        let restored = file.set_len(before).and_then(|_| file.sync_all()).is_ok();
+        return Err(anyhow::anyhow!(
+            "{}: write failed: {e}{}; the runs recorded so far are intact: free space and \
+             rerun with --resume",
+            path.display(),
+            if restored {
+                ""
+            } else {
+                " (the torn row is dropped on --resume)"
+            }
+        ));
+    }
     Ok(())
 }
 
@@ -565,6 +629,86 @@ mod tests {
             read_scores(&dir.path().join("scores.csv")).unwrap(),
             vec![score("t", 0, 0.5)]
         );
+    }
+
+    /// Every file under `dir` with its bytes.
+    fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files.extend(snapshot(&path));
+            } else {
+                files.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_folder_of_a_newer_format_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = ResultsStore::open(dir.path(), false).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("FORMAT")).unwrap(),
+            format!("kdbench-results {RESULTS_FORMAT}\n")
+        );
+        store
+            .append_run(&record("t", 0, "ok"), &[score("t", 0, 0.5)], &[])
+            .unwrap();
+        // A newer kdbench's folder, with a torn last line this one would otherwise cut.
+        std::fs::write(dir.path().join("FORMAT"), "kdbench-results 2\n").unwrap();
+        append_synced(&dir.path().join("runs.csv"), "t.m.s2.abc,s,t").unwrap();
+        let before = snapshot(dir.path());
+        let err = ResultsStore::open(dir.path(), true).err().unwrap();
+        let text = format!("{err:#}");
+        assert!(text.contains("FORMAT") && text.contains("newer"), "{text}");
+        assert!(
+            err.downcast_ref::<crate::error::BadInput>().is_some(),
+            "{text}"
+        );
+        assert_eq!(snapshot(dir.path()), before);
+        std::fs::write(dir.path().join("FORMAT"), "something else\n").unwrap();
+        let text = format!("{:#}", ResultsStore::open(dir.path(), true).err().unwrap());
+        assert!(text.contains("not a kdbench results folder"), "{text}");
+    }
+
+    #[test]
+    fn a_failed_append_names_the_file_and_keeps_earlier_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = ResultsStore::open(dir.path(), false).unwrap();
+        store
+            .append_run(&record("t", 0, "ok"), &[score("t", 0, 0.5)], &[])
+            .unwrap();
+        // /dev/full fails every write with ENOSPC, as a full disk does.
+        let curves = dir.path().join("curves.csv");
+        std::fs::remove_file(&curves).unwrap();
+        std::os::unix::fs::symlink("/dev/full", &curves).unwrap();
+        let row = CurveRow {
+            suite: "s".into(),
+            task: "t".into(),
+            method: "m".into(),
+            seed: 1,
+            step: 1,
+            split: "test".into(),
+            metric: "acc".into(),
+            value: 0.1,
+        };
+        let err = store
+            .append_run(&record("t", 1, "ok"), &[score("t", 1, 0.7)], &[row])
+            .unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("curves.csv") && text.contains("--resume"),
+            "{text}"
+        );
+        // Nothing of the failed run reached scores.csv or runs.csv.
+        assert_eq!(
+            read_scores(&dir.path().join("scores.csv")).unwrap(),
+            vec![score("t", 0, 0.5)]
+        );
+        assert_eq!(read_runs(&dir.path().join("runs.csv")).unwrap().len(), 1);
     }
 
     #[test]
