@@ -253,9 +253,11 @@ fn load(
 
 /// Raw records: pixel bytes and label bytes, record after record.
 #[derive(Debug, Default)]
-struct Records {
-    pixels: Vec<u8>,
-    labels: Vec<u8>,
+pub struct Records {
+    /// 3,072 pixel bytes per record (channel-major 32 x 32).
+    pub pixels: Vec<u8>,
+    /// The label bytes of each record (1 for CIFAR-10; coarse, fine for CIFAR-100).
+    pub labels: Vec<u8>,
 }
 
 impl Records {
@@ -304,6 +306,27 @@ fn read_records(
             expected * record
         );
     }
+    parse_records(&bytes, &path.display().to_string(), set, expected, out)
+}
+
+/// Appends the records held in `bytes` to `out` after checking that they are exactly
+/// `expected` whole records and every label byte's range; `name` labels errors.
+pub fn parse_records(
+    bytes: &[u8],
+    name: &str,
+    set: CifarSet,
+    expected: usize,
+    out: &mut Records,
+) -> anyhow::Result<()> {
+    let record = set.record_size();
+    if bytes.len() != expected * record {
+        bail!(
+            "{name}: {} bytes, expected {expected} {}-byte {} records",
+            bytes.len(),
+            record,
+            set.title()
+        );
+    }
     let limits: &[u8] = match set {
         CifarSet::Cifar10 => &[10],
         CifarSet::Cifar100 => &[20, 100],
@@ -316,8 +339,7 @@ fn read_records(
             if label >= limit {
                 let what = if limits.len() == 1 { "" } else { what };
                 bail!(
-                    "{}: record {index}: {what}label {label} is out of range 0..{}",
-                    path.display(),
+                    "{name}: record {index}: {what}label {label} is out of range 0..{}",
                     limit - 1
                 );
             }
