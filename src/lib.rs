@@ -127,7 +127,7 @@ pub fn run_cli(registry: Registry) -> ExitCode {
         Command::List { what } => cmd::list::list(&registry, what).map(|_| ExitCode::SUCCESS),
         Command::Run(args) => cmd::run::run(&registry, &args),
         Command::Compare(args) => cmd::compare::run(&args).map(|_| ExitCode::SUCCESS),
-        Command::Gate(args) => cmd::gate::run(&args),
+        Command::Gate(args) => cmd::gate::run(&args, &registry),
         Command::Leaderboard(args) => cmd::leaderboard::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Merge(args) => cmd::merge::run(&args, &registry).map(|_| ExitCode::SUCCESS),
         Command::Slurm(args) => cmd::slurm::run(&registry, &args),
