@@ -49,6 +49,9 @@ enum Command {
     Leaderboard(cmd::leaderboard::LeaderboardArgs),
     /// Join the results folders of shards (`run --shard I/N`) into one.
     Merge(cmd::merge::MergeArgs),
+    /// Write a Slurm script that runs a suite as a job array, one shard per array task, and
+    /// merges the shards in a job that depends on them all; `--submit` submits it.
+    Slurm(Box<cmd::slurm::SlurmArgs>),
     /// Draw rliable-style figures (SVG and PNG): per-task means with CIs, aggregate IQM,
     /// performance profiles, probability of improvement, learning curves.
     Plot(cmd::plot::PlotArgs),
@@ -124,9 +127,10 @@ pub fn run_cli(registry: Registry) -> ExitCode {
         Command::List { what } => cmd::list::list(&registry, what).map(|_| ExitCode::SUCCESS),
         Command::Run(args) => cmd::run::run(&registry, &args),
         Command::Compare(args) => cmd::compare::run(&args).map(|_| ExitCode::SUCCESS),
-        Command::Gate(args) => cmd::gate::run(&args),
+        Command::Gate(args) => cmd::gate::run(&args, &registry),
         Command::Leaderboard(args) => cmd::leaderboard::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Merge(args) => cmd::merge::run(&args, &registry).map(|_| ExitCode::SUCCESS),
+        Command::Slurm(args) => cmd::slurm::run(&registry, &args),
         Command::Plot(args) => cmd::plot::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Env(EnvCommand::Replay {
             env_id,

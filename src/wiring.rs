@@ -13,6 +13,11 @@ pub const SUITES: &[(&str, &str)] = &[
     ("nlu", include_str!("../suites/nlu.toml")),
     ("glue", include_str!("../suites/glue.toml")),
     ("all", include_str!("../suites/all.toml")),
+    ("nightly-gpu", include_str!("../suites/nightly-gpu.toml")),
+    (
+        "nightly-gpu-glue",
+        include_str!("../suites/nightly-gpu-glue.toml"),
+    ),
 ];
 
 /// RL methods (`domain = "rl"`) are checked by kd-rl, every other method by kd-core.

@@ -57,3 +57,38 @@ pub fn metric_values(scores: &Path, metric: &str) -> Vec<(String, String, f64)> 
     values.sort_by(|a, b| a.partial_cmp(b).unwrap());
     values
 }
+
+/// The rows of a CSV file restricted to `columns`, sorted.
+pub fn sorted_rows(path: &Path, columns: &[usize]) -> Vec<Vec<String>> {
+    let (_, rows) = read_csv(path);
+    let mut picked: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| columns.iter().map(|&c| r[c].clone()).collect())
+        .collect();
+    picked.sort();
+    picked
+}
+
+/// Asserts that two results folders hold the same runs (same rows, any order): `runs.csv`'s
+/// identity, status, config and sizes (times and dates differ by nature), and every row of
+/// `scores.csv`, `curves.csv` and `leaderboard.csv`.
+pub fn assert_same_results(got: &Path, want: &Path) {
+    let identity = [0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13];
+    assert_eq!(
+        sorted_rows(&got.join("runs.csv"), &identity),
+        sorted_rows(&want.join("runs.csv"), &identity),
+        "runs.csv of {} vs {}",
+        got.display(),
+        want.display()
+    );
+    for file in ["scores.csv", "curves.csv", "leaderboard.csv"] {
+        let all: Vec<usize> = (0..read_csv(&want.join(file)).0.len()).collect();
+        assert_eq!(
+            sorted_rows(&got.join(file), &all),
+            sorted_rows(&want.join(file), &all),
+            "{file} of {} vs {}",
+            got.display(),
+            want.display()
+        );
+    }
+}

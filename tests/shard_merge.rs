@@ -2,17 +2,6 @@
 //! unsharded run (same rows, any order).
 mod common;
 use common::*;
-use std::path::Path;
-
-fn sorted_rows(path: &Path, columns: &[usize]) -> Vec<Vec<String>> {
-    let (_, rows) = read_csv(path);
-    let mut picked: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| columns.iter().map(|&c| r[c].clone()).collect())
-        .collect();
-    picked.sort();
-    picked
-}
 
 #[test]
 fn shards_merged_equal_an_unsharded_run() {
@@ -44,20 +33,7 @@ fn shards_merged_equal_an_unsharded_run() {
     let out = kdbench(&args);
     assert!(out.status.success(), "{}", stderr(&out));
 
-    // runs.csv: identity, status, config and sizes agree (times and dates differ by nature).
-    let identity = [0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13];
-    assert_eq!(
-        sorted_rows(&merged.join("runs.csv"), &identity),
-        sorted_rows(&whole.join("runs.csv"), &identity)
-    );
-    for file in ["scores.csv", "curves.csv", "leaderboard.csv"] {
-        let all: Vec<usize> = (0..read_csv(&whole.join(file)).0.len()).collect();
-        assert_eq!(
-            sorted_rows(&merged.join(file), &all),
-            sorted_rows(&whole.join(file), &all),
-            "{file}"
-        );
-    }
+    assert_same_results(&merged, &whole);
     assert_eq!(std::fs::read_dir(merged.join("config")).unwrap().count(), 6);
 
     // Merging into a folder that holds runs is refused; so is a shard that is not a results folder.

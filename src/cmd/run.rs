@@ -52,6 +52,31 @@ pub struct RunArgs {
     pub data_dir: Option<PathBuf>,
 }
 
+/// The matrix selection of the `run` options `--seeds`, `--tasks`, `--methods`, `--set` and
+/// `--shard`; bad values are bad input naming the option.
+pub fn matrix_options(
+    seeds: Option<&str>,
+    tasks: &Option<Vec<String>>,
+    methods: &Option<Vec<String>>,
+    set: &[String],
+    shard: Option<&str>,
+) -> anyhow::Result<MatrixOptions> {
+    Ok(MatrixOptions {
+        seeds: seeds
+            .map(parse_seeds)
+            .transpose()
+            .map_err(|e| bad_input(format!("--seeds: {e}")))?,
+        tasks: tasks.clone(),
+        methods: methods.clone(),
+        overrides: set
+            .iter()
+            .map(|s| Override::parse(s))
+            .collect::<Result<_, _>>()
+            .map_err(bad_input)?,
+        shard: shard.map(parse_shard).transpose().map_err(bad_input)?,
+    })
+}
+
 /// Runs the suite; exit status 1 when any run failed.
 pub fn run(registry: &Registry, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let suite = Suite::load(
@@ -59,28 +84,13 @@ pub fn run(registry: &Registry, args: &RunArgs) -> anyhow::Result<ExitCode> {
         &|n| registry.suite_text(n),
         &registry.suite_names(),
     )?;
-    let options = MatrixOptions {
-        seeds: args
-            .seeds
-            .as_deref()
-            .map(parse_seeds)
-            .transpose()
-            .map_err(|e| bad_input(format!("--seeds: {e}")))?,
-        tasks: args.tasks.clone(),
-        methods: args.methods.clone(),
-        overrides: args
-            .set
-            .iter()
-            .map(|s| Override::parse(s))
-            .collect::<Result<_, _>>()
-            .map_err(bad_input)?,
-        shard: args
-            .shard
-            .as_deref()
-            .map(parse_shard)
-            .transpose()
-            .map_err(bad_input)?,
-    };
+    let options = matrix_options(
+        args.seeds.as_deref(),
+        &args.tasks,
+        &args.methods,
+        &args.set,
+        args.shard.as_deref(),
+    )?;
     if args.jobs == 0 {
         return Err(bad_input("--jobs: expected at least 1"));
     }
