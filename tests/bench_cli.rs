@@ -213,3 +213,17 @@ fn the_reference_side_runs_when_its_python_is_installed() {
         .unwrap()
         .starts_with("PyTorch 2.13.0"));
 }
+
+#[test]
+fn a_reference_that_fails_is_an_error_naming_its_script() {
+    let out = command(&["bench", "env-step", "--steps", "100", "--rounds", "1"])
+        .env("KDBENCH_BENCH_PYTHON", "/bin/false")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("benches/reference/env_step.py"),
+        "{}",
+        stderr(&out)
+    );
+}

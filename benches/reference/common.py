@@ -1,6 +1,8 @@
 # Shared by the reference scripts of `kdbench bench` (prepended to each one by kdbench, which runs
-# them with `python -c`). The configuration arrives as one JSON argument; the result leaves as one
-# JSON line on stdout: {"per_unit_s": best seconds per unit over the rounds, "reference": "..."}.
+# them with `python -c`). The configuration arrives as one JSON argument. After its warm-up a
+# script prints {"ready": true, "reference": "<what runs, with versions>"}; then, for each line
+# "round" on stdin, it times one round and prints {"seconds": ...}, until "done" or end of input.
+# kdbench alternates these rounds with its own, so both sides see the same machine load.
 import json
 import sys
 import time
@@ -8,18 +10,14 @@ import time
 CONFIG = json.loads(sys.argv[1])
 
 
-def best_per_unit(run_round, units, rounds, warmup=None):
-    """Runs `warmup()` (if given) and then `rounds` timed rounds of `run_round()`, each doing
-    `units` units of work; returns the fastest round's seconds per unit."""
+def serve(run_round, reference, warmup=None):
+    """Runs `warmup()` (if given), then times `run_round()` once per "round" request."""
     if warmup is not None:
         warmup()
-    best = float("inf")
-    for _ in range(rounds):
+    print(json.dumps({"ready": True, "reference": reference}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "round":
+            break
         start = time.perf_counter()
         run_round()
-        best = min(best, time.perf_counter() - start)
-    return best / units
-
-
-def report(per_unit_s, reference):
-    print(json.dumps({"per_unit_s": per_unit_s, "reference": reference}), flush=True)
+        print(json.dumps({"seconds": time.perf_counter() - start}), flush=True)

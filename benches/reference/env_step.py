@@ -16,7 +16,4 @@ def run():
             env.reset()
 
 
-report(
-    best_per_unit(run, CONFIG["steps"], CONFIG["rounds"], warmup=run),
-    f"Gymnasium {gymnasium.__version__}",
-)
+serve(run, f"Gymnasium {gymnasium.__version__}", warmup=run)

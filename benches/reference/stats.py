@@ -17,7 +17,4 @@ def run():
     rly.get_interval_estimates(scores, iqm, reps=CONFIG["reps"])
 
 
-report(
-    best_per_unit(run, len(scores), CONFIG["rounds"]),
-    f"rliable {getattr(rliable, '__version__', '1.2.0')} / NumPy {np.__version__}",
-)
+serve(run, f"rliable {getattr(rliable, '__version__', '1.2.0')} / NumPy {np.__version__}")

@@ -186,8 +186,5 @@ def steps(n):
         opt.step()
 
 
-report(
-    best_per_unit(lambda: steps(CONFIG["steps"]), CONFIG["steps"], CONFIG["rounds"],
-                  warmup=lambda: steps(CONFIG["warmup"])),
-    f"PyTorch {torch.__version__} eager",
-)
+serve(lambda: steps(CONFIG["steps"]), f"PyTorch {torch.__version__} eager",
+      warmup=lambda: steps(CONFIG["warmup"]))

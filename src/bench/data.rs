@@ -3,7 +3,7 @@
 //! torchvision-style Python loader (per-sample `__getitem__` and DataLoader collation) over
 //! the same IDX files. Loading the files is not timed on either side.
 use super::reference::Python;
-use super::{best_per_unit, Measurement};
+use super::{side_by_side, Measurement};
 use kd_harness::error::bad_input;
 use serde_json::json;
 use std::path::PathBuf;
@@ -31,17 +31,17 @@ impl DataBench {
             ))
         })?;
         let mut rng = kd_core::seeding::stream(0, "bench-data");
-        let kdbench_per_unit_s = best_per_unit(self.rounds, 1, 1, |epochs| {
+        let config = json!({
+            "dir": self.dir, "batch": self.batch, "rounds": self.rounds, "threads": self.threads,
+        });
+        let started = python.start("data", &config, self.threads)?;
+        let (kdbench_per_unit_s, reference) = side_by_side(self.rounds, 1, 1, started, |epochs| {
             for _ in 0..epochs {
                 for batch in data.train.shuffled_batches(self.batch, &mut rng) {
                     let _ = std::hint::black_box(batch);
                 }
             }
-        });
-        let config = json!({
-            "dir": self.dir, "batch": self.batch, "rounds": self.rounds, "threads": self.threads,
-        });
-        let reference = python.run("data", &config, self.threads)?;
+        })?;
         Ok(Measurement {
             name: format!("data/mnist/b{}", self.batch),
             unit: "epoch",

@@ -1,7 +1,7 @@
 //! `kdbench bench env-step`: stepping kd-rl's Gymnasium-exact environments against Gymnasium
 //! itself (`gymnasium.make`), through the same action sequence, resetting at episode ends.
 use super::reference::Python;
-use super::{best_per_unit, Measurement};
+use super::{side_by_side, Measurement};
 use kd_harness::error::bad_input;
 use serde_json::json;
 
@@ -43,20 +43,21 @@ impl EnvStepBench {
         })?;
         let space = env.action_space().clone();
         let actions = actions(space.low(), space.high());
-        let kdbench_per_unit_s = best_per_unit(self.rounds, self.steps, self.steps, |n| {
-            env.reset(Some(0));
-            for t in 0..n {
-                let step = env.step(&actions[t % actions.len()]);
-                if step.done() {
-                    env.reset(None);
-                }
-                std::hint::black_box(&step);
-            }
-        });
         let config = json!({
             "env": self.env, "steps": self.steps, "rounds": self.rounds, "actions": actions,
         });
-        let reference = python.run("env_step", &config, 1)?;
+        let started = python.start("env_step", &config, 1)?;
+        let (kdbench_per_unit_s, reference) =
+            side_by_side(self.rounds, self.steps, self.steps, started, |n| {
+                env.reset(Some(0));
+                for t in 0..n {
+                    let step = env.step(&actions[t % actions.len()]);
+                    if step.done() {
+                        env.reset(None);
+                    }
+                    std::hint::black_box(&step);
+                }
+            })?;
         Ok(Measurement {
             name: format!("env-step/{}", self.env),
             unit: "step",

@@ -8,6 +8,7 @@ pub mod reference;
 pub mod stats;
 pub mod train_step;
 
+use reference::Started;
 use serde_json::{json, Value};
 use std::time::Instant;
 
@@ -126,24 +127,45 @@ pub fn format_seconds(s: f64) -> String {
     format!("{value:.3} {unit}")
 }
 
-/// Runs `work(warmup)` untimed (when `warmup > 0`), then `rounds` timed rounds of
-/// `work(units)`; returns the fastest round's seconds per unit.
-pub fn best_per_unit(
+/// Times both sides: warms kdbench's side up with `work(warmup)` while the reference warms
+/// up, then alternates `rounds` timed rounds of `work(units)` with the reference's rounds, so
+/// load from other processes hits both alike. Returns kdbench's fastest round per unit and the
+/// reference's (its fastest round per unit).
+pub fn side_by_side(
     rounds: usize,
     units: usize,
     warmup: usize,
+    reference: Started,
     mut work: impl FnMut(usize),
-) -> f64 {
+) -> anyhow::Result<(f64, Reference)> {
     if warmup > 0 {
         work(warmup);
     }
-    let mut best = f64::INFINITY;
+    let (mut process, unavailable) = match reference {
+        Started::Running(mut p) => (Some((p.ready()?, p)), None),
+        Started::Unavailable(why) => (None, Some(why)),
+    };
+    let (mut best, mut best_reference) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..rounds.max(1) {
         let start = Instant::now();
         work(units);
         best = best.min(start.elapsed().as_secs_f64());
+        if let Some((_, p)) = process.as_mut() {
+            best_reference = best_reference.min(p.round()?);
+        }
     }
-    best / units.max(1) as f64
+    let per_unit = |s: f64| s / units.max(1) as f64;
+    let reference = match process {
+        Some((what, p)) => {
+            p.finish();
+            Reference::Ran {
+                per_unit_s: per_unit(best_reference),
+                what,
+            }
+        }
+        None => Reference::Unavailable(unavailable.unwrap_or_default()),
+    };
+    Ok((per_unit(best), reference))
 }
 
 /// A deterministic value in [0, 1) from `i` (splitmix64), for synthetic inputs that must be

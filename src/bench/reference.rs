@@ -1,10 +1,10 @@
 //! The Python reference side: finding the benchmark Python and running a script of
 //! `benches/reference/` (embedded in the binary) with a JSON configuration.
-use super::Reference;
-use anyhow::{bail, Context};
+use anyhow::Context;
 use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 const COMMON: &str = include_str!("../../benches/reference/common.py");
 
@@ -66,12 +66,12 @@ impl Python {
         }
     }
 
-    /// Runs reference `script` with `config` and `threads` OpenMP/MKL threads; returns what
-    /// it measured. A Python that cannot run or import gives an error.
-    pub fn run(&self, script: &str, config: &Value, threads: usize) -> anyhow::Result<Reference> {
+    /// Starts reference `script` with `config` and `threads` OpenMP/MKL threads; it imports
+    /// and warms up while the caller warms up its own side ([`Started::ready`] waits for it).
+    pub fn start(&self, script: &str, config: &Value, threads: usize) -> anyhow::Result<Started> {
         let python = match self {
             Python::At(p) => p,
-            Python::Skip(why) => return Ok(Reference::Unavailable(why.clone())),
+            Python::Skip(why) => return Ok(Started::Unavailable(why.clone())),
         };
         let body = SCRIPTS
             .iter()
@@ -79,38 +79,105 @@ impl Python {
             .map(|(_, body)| *body)
             .with_context(|| format!("no reference script {script}"))?;
         let threads = threads.max(1).to_string();
-        let output = Command::new(python)
+        let mut child = Command::new(python)
             .arg("-c")
             .arg(format!("{COMMON}\n{body}"))
             .arg(config.to_string())
             .env("OMP_NUM_THREADS", &threads)
             .env("MKL_NUM_THREADS", &threads)
             .env("PYTHONWARNINGS", "ignore")
-            .stdin(Stdio::null())
-            .output()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .with_context(|| format!("cannot start {}", python.display()))?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            bail!(
-                "reference script benches/reference/{script}.py failed ({}) under {}:\n{}",
-                output.status,
-                python.display(),
-                tail.join("\n")
-            );
+        let mut stderr = child.stderr.take().expect("piped stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        Ok(Started::Running(Box::new(RefProcess {
+            stdin: child.stdin.take(),
+            stdout: BufReader::new(child.stdout.take().expect("piped stdout")),
+            stderr: Some(stderr),
+            child,
+            script: script.to_string(),
+            python: python.clone(),
+        })))
+    }
+}
+
+/// A reference side that was started, or why it was not.
+pub enum Started {
+    /// The script is running.
+    Running(Box<RefProcess>),
+    /// Not run: why.
+    Unavailable(String),
+}
+
+/// A running reference script (see `benches/reference/common.py` for its protocol).
+pub struct RefProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+    script: String,
+    python: PathBuf,
+}
+
+impl RefProcess {
+    /// Waits until the script has warmed up; returns what it runs (with versions).
+    pub fn ready(&mut self) -> anyhow::Result<String> {
+        let v = self.read()?;
+        Ok(v["reference"].as_str().unwrap_or("reference").to_string())
+    }
+
+    /// Has the script time one round; returns its seconds.
+    pub fn round(&mut self) -> anyhow::Result<f64> {
+        let stdin = self.stdin.as_mut().expect("stdin open until finish");
+        if writeln!(stdin, "round")
+            .and_then(|_| stdin.flush())
+            .is_err()
+        {
+            return Err(self.failure("stopped accepting rounds"));
         }
-        let last = stdout.lines().last().unwrap_or_default();
-        let v: Value = serde_json::from_str(last).with_context(|| {
-            format!("reference script {script}.py printed no result line: {last:?}")
-        })?;
-        let per_unit_s = v["per_unit_s"]
+        let v = self.read()?;
+        v["seconds"]
             .as_f64()
-            .with_context(|| format!("reference script {script}.py: no per_unit_s in {last}"))?;
-        Ok(Reference::Ran {
-            per_unit_s,
-            what: v["reference"].as_str().unwrap_or("reference").to_string(),
-        })
+            .with_context(|| format!("reference script {}.py: no seconds in {v}", self.script))
+    }
+
+    /// Ends the script.
+    pub fn finish(mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+
+    fn read(&mut self) -> anyhow::Result<Value> {
+        let mut line = String::new();
+        if self.stdout.read_line(&mut line).unwrap_or(0) == 0 {
+            return Err(self.failure("ended without a result"));
+        }
+        serde_json::from_str(line.trim())
+            .with_context(|| format!("reference script {}.py printed {line:?}", self.script))
+    }
+
+    /// The error for a script that died: its exit status and the tail of its stderr.
+    fn failure(&mut self, what: &str) -> anyhow::Error {
+        drop(self.stdin.take());
+        let status = self.child.wait().map(|s| s.to_string()).unwrap_or_default();
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        let tail: Vec<&str> = stderr.lines().collect();
+        let tail = tail[tail.len().saturating_sub(8)..].join("\n");
+        anyhow::anyhow!(
+            "reference script benches/reference/{}.py {what} ({status}) under {}:\n{tail}",
+            self.script,
+            self.python.display()
+        )
     }
 }

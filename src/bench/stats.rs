@@ -2,7 +2,7 @@
 //! `kdbench compare --aggregate` computes per method) over tasks x methods x seeds of
 //! synthetic scores, kd-stats against rliable's `get_interval_estimates` on NumPy.
 use super::reference::Python;
-use super::{best_per_unit, unit_hash, Measurement};
+use super::{side_by_side, unit_hash, Measurement};
 use kd_stats::aggregate::{iqm_bootstrap_ci, ScoreMatrix};
 use serde_json::{json, Map, Value};
 
@@ -47,18 +47,19 @@ impl StatsBench {
             .iter()
             .map(|rows| ScoreMatrix::from_rows(rows))
             .collect::<Result<_, _>>()?;
-        let kdbench_per_unit_s = best_per_unit(self.rounds, self.methods, self.methods, |n| {
-            for (i, s) in matrices.iter().cycle().take(n).enumerate() {
-                std::hint::black_box(iqm_bootstrap_ci(s, self.reps, i as u64, 0.95));
-            }
-        });
         let named: Map<String, Value> = scores
             .iter()
             .enumerate()
             .map(|(m, rows)| (format!("method{m}"), json!(rows)))
             .collect();
         let config = json!({"scores": named, "reps": self.reps, "rounds": self.rounds});
-        let reference = python.run("stats", &config, 1)?;
+        let started = python.start("stats", &config, 1)?;
+        let (kdbench_per_unit_s, reference) =
+            side_by_side(self.rounds, self.methods, self.methods, started, |n| {
+                for (i, s) in matrices.iter().cycle().take(n).enumerate() {
+                    std::hint::black_box(iqm_bootstrap_ci(s, self.reps, i as u64, 0.95));
+                }
+            })?;
         Ok(Measurement {
             name: format!(
                 "stats/iqm-ci/{}x{}x{}/r{}",

@@ -1,7 +1,7 @@
 //! `kdbench bench train-step`: training steps (forward, cross-entropy, backward, optimiser
 //! step) of kdbench's own models and optimiser, against the same in PyTorch eager.
 use super::reference::Python;
-use super::{best_per_unit, Measurement};
+use super::{side_by_side, Measurement};
 use clap::ValueEnum;
 use kd_core::model::Classifier;
 use kd_core::optim::OptimSettings;
@@ -181,12 +181,6 @@ impl TrainStepBench {
         let (net, x, y) = build(self.model, &vs, self.batch as i64);
         let optim = self.model.optimizer();
         let mut opt = optim.build(&vs)?;
-        let kdbench_per_unit_s = best_per_unit(self.rounds, self.steps, self.warmup, |n| {
-            for _ in 0..n {
-                let loss = net(&x).cross_entropy_for_logits(&y);
-                opt.backward_step(&loss);
-            }
-        });
         let config = json!({
             "model": self.model.name(),
             "batch": self.batch,
@@ -200,7 +194,14 @@ impl TrainStepBench {
                 "weight_decay": optim.weight_decay, "nesterov": optim.nesterov,
             },
         });
-        let reference = python.run("train_step", &config, self.threads)?;
+        let started = python.start("train_step", &config, self.threads)?;
+        let (kdbench_per_unit_s, reference) =
+            side_by_side(self.rounds, self.steps, self.warmup, started, |n| {
+                for _ in 0..n {
+                    let loss = net(&x).cross_entropy_for_logits(&y);
+                    opt.backward_step(&loss);
+                }
+            })?;
         Ok(Measurement {
             name: format!("train-step/{}/b{}", self.model.name(), self.batch),
             unit: "step",

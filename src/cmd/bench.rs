@@ -69,8 +69,9 @@ pub enum BenchCommand {
         /// Seeds (runs per task).
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
         seeds: u64,
-        /// Bootstrap replicates per CI (`kdbench compare --aggregate` uses 10000).
-        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+        /// Bootstrap replicates per CI (`kdbench compare --aggregate` uses 10000; rliable
+        /// takes about a second per 1000 here).
+        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..))]
         reps: u64,
         #[command(flatten)]
         common: CommonArgs,
@@ -239,7 +240,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
                 rounds: common.rounds as usize,
             }));
             jobs.push(data_job(BenchData::Mnist, data_dir, 128, &common));
-            jobs.push(stats_job(6, 5, 20, 10_000, &common));
+            jobs.push(stats_job(6, 5, 20, 2_000, &common));
             (jobs, common)
         }
     };
