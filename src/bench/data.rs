@@ -22,7 +22,7 @@ pub struct DataBench {
 }
 
 impl DataBench {
-    /// Times kdbench's side, then the reference's.
+    /// Times kdbench's side and the reference's, round for round.
     pub fn run(&self, python: &Python) -> anyhow::Result<Measurement> {
         kd_core::set_threads(self.threads);
         let data = kd_vision::datasets::load_idx_dataset(&self.dir, 0).map_err(|e| {

@@ -33,7 +33,7 @@ fn actions(low: &[f32], high: &[f32]) -> Vec<Vec<f32>> {
 }
 
 impl EnvStepBench {
-    /// Times kd-rl's side, then Gymnasium's.
+    /// Times kd-rl's side and Gymnasium's, round for round.
     pub fn run(&self, python: &Python) -> anyhow::Result<Measurement> {
         let mut env = kd_rl::envs::make(&self.env).map_err(|e| {
             bad_input(format!(

@@ -40,7 +40,7 @@ impl StatsBench {
             .collect()
     }
 
-    /// Times kd-stats, then rliable.
+    /// Times kd-stats and rliable, round for round.
     pub fn run(&self, python: &Python) -> anyhow::Result<Measurement> {
         let scores = self.scores();
         let matrices: Vec<ScoreMatrix> = scores

@@ -173,7 +173,7 @@ pub struct TrainStepBench {
 }
 
 impl TrainStepBench {
-    /// Times kdbench's side, then the reference's.
+    /// Times kdbench's side and the reference's, round for round.
     pub fn run(&self, python: &Python) -> anyhow::Result<Measurement> {
         kd_core::set_threads(self.threads);
         tch::manual_seed(0);
