@@ -8,6 +8,7 @@
 //! // registry.add_method("my_method", toml::from_str("regime = 'one_way' ...").unwrap()).unwrap();
 //! let status: std::process::ExitCode = kdbench::run_cli(registry);
 //! ```
+pub mod bench;
 pub mod cmd;
 pub mod wiring;
 
@@ -55,6 +56,10 @@ enum Command {
     /// Draw rliable-style figures (SVG and PNG): per-task means with CIs, aggregate IQM,
     /// performance profiles, probability of improvement, learning curves.
     Plot(cmd::plot::PlotArgs),
+    /// Time kdbench's hot paths side by side with a Python reference (PyTorch eager,
+    /// Gymnasium, a torchvision-style loader, rliable) and print kdbench / reference.
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
     /// Environment tools (RL).
     #[command(subcommand)]
     Env(EnvCommand),
@@ -132,6 +137,7 @@ pub fn run_cli(registry: Registry) -> ExitCode {
         Command::Merge(args) => cmd::merge::run(&args, &registry).map(|_| ExitCode::SUCCESS),
         Command::Slurm(args) => cmd::slurm::run(&registry, &args),
         Command::Plot(args) => cmd::plot::run(&args).map(|_| ExitCode::SUCCESS),
+        Command::Bench(command) => cmd::bench::run(command),
         Command::Env(EnvCommand::Replay {
             env_id,
             seed,

@@ -1,4 +1,5 @@
 //! One module per CLI command; each parses nothing itself and delegates to the crates.
+pub mod bench;
 pub mod compare;
 pub mod data;
 pub mod env;

@@ -17,6 +17,9 @@ use toml::Table;
 /// The subcommand the child is started with (not shown in `--help`).
 pub const CHILD_COMMAND: &str = "internal-run-cell";
 
+/// The OpenMP variable children get `PASSIVE` for, unless it is set (see [`run_in_child`]).
+pub const OMP_WAIT_POLICY: &str = "OMP_WAIT_POLICY";
+
 /// Prefix of the progress lines the child writes on stderr.
 const PROGRESS: &str = "@progress ";
 
@@ -50,7 +53,14 @@ pub fn run_in_child(
     request: &CellRequest,
     progress: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<RunOutcome> {
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    if std::env::var_os(OMP_WAIT_POLICY).is_none() {
+        // libtorch's OpenMP threads spin between parallel regions by default; on cores that
+        // other processes share, a run with 2 threads then took 10x longer than with 1
+        // (266 s vs 26 s), and 19 s with passive waiting. Users may set their own policy.
+        command.env(OMP_WAIT_POLICY, "PASSIVE");
+    }
+    let mut child = command
         .arg(CHILD_COMMAND)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
