@@ -5,7 +5,8 @@
 //! (NEP 50 promotion), seeding included, so a Rust rollout from
 //! `reset(Some(seed))` reproduces the Python one observation for observation.
 //!
-//! - [`seeding`]: NumPy's `SeedSequence`, `PCG64` and `Generator::uniform`.
+//! - [`seeding`]: NumPy's `SeedSequence`, `PCG64`, `Generator::uniform` and
+//!   `Generator::standard_normal` (NumPy's ziggurat).
 //! - [`space`]: `float32` Box spaces.
 //! - [`mod@env`]: the Gymnasium-shaped [`Env`] trait, [`Step`] and [`Info`].
 //! - [`envs`]: `Pendulum-v1`, `MountainCarContinuous-v0` and the [`make`] registry.
@@ -39,6 +40,7 @@ pub mod task;
 pub mod teacher;
 pub mod train;
 pub mod wrappers;
+mod ziggurat;
 
 pub use env::{Env, EnvRng, Info, Step};
 pub use envs::{make, make_unwrapped};
