@@ -10,9 +10,9 @@
 use crate::seeding::Generator;
 
 /// `ziggurat_nor_r`: the start of the tail.
-const NOR_R: f64 = 3.654_152_885_361_008_8;
+const NOR_R: f64 = 3.654_152_885_361_009;
 /// `ziggurat_nor_inv_r`: `1 / NOR_R`.
-const NOR_INV_R: f64 = 0.273_661_237_329_758_27;
+const NOR_INV_R: f64 = 0.273_661_237_329_758_3;
 
 /// `random_standard_normal`: one N(0, 1) draw, consuming one or more 64-bit outputs.
 pub(crate) fn standard_normal(g: &mut Generator) -> f64 {
