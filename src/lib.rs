@@ -82,7 +82,8 @@ enum EnvCommand {
     /// action dimension) and print `t,reward,terminated,truncated,obs_0,...` as CSV; the first
     /// row (`t` = `reset`) is the reset observation. Floats are printed round-trip exact.
     Replay {
-        /// Environment id, e.g. Pendulum-v1 or MountainCarContinuous-v0.
+        /// Environment id, e.g. Pendulum-v1, MountainCarContinuous-v0, or (built with the mujoco
+        /// feature) HalfCheetah-v5, Hopper-v5, Walker2d-v5, Swimmer-v5.
         #[arg(long = "env")]
         env_id: String,
         /// Seed passed to reset.

@@ -10,6 +10,7 @@ pub const SUITES: &[(&str, &str)] = &[
     ("hinton-mnist", include_str!("../suites/hinton-mnist.toml")),
     ("vision-gpu", include_str!("../suites/vision-gpu.toml")),
     ("rl", include_str!("../suites/rl.toml")),
+    ("rl-mujoco", include_str!("../suites/rl-mujoco.toml")),
     ("nlu", include_str!("../suites/nlu.toml")),
     ("glue", include_str!("../suites/glue.toml")),
     ("all", include_str!("../suites/all.toml")),

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use crate::seeding::Generator;
 use crate::space::BoxSpace;
 
-/// Gymnasium's `info` dict, restricted to named scalar values (the ported
-/// environments return it empty).
+/// Gymnasium's `info` dict, restricted to named scalar values (the classic-control
+/// ports return it empty; the MuJoCo environments fill in Gymnasium's keys).
 pub type Info = BTreeMap<String, f64>;
 
 /// The result of [`Env::step`], Gymnasium's 5-tuple.
@@ -61,6 +61,14 @@ pub trait Env: Send {
     /// If called before the first [`Env::reset`], or if `action.len()` differs
     /// from the action space's dimension.
     fn step(&mut self, action: &[f32]) -> Step;
+
+    /// The latest observation (from the last `reset` or `step`) at float64, for
+    /// environments whose Gymnasium observation dtype is `float64` (the MuJoCo
+    /// environments); `None` for `float32` environments and before the first reset.
+    /// [`Env::reset`] and [`Env::step`] return it cast to `f32`.
+    fn obs_f64(&self) -> Option<Vec<f64>> {
+        None
+    }
 }
 
 impl<E: Env + ?Sized> Env for Box<E> {
@@ -78,6 +86,9 @@ impl<E: Env + ?Sized> Env for Box<E> {
     }
     fn step(&mut self, action: &[f32]) -> Step {
         (**self).step(action)
+    }
+    fn obs_f64(&self) -> Option<Vec<f64>> {
+        (**self).obs_f64()
     }
 }
 

@@ -11,6 +11,12 @@ pub enum Error {
         /// Every registered id.
         known: Vec<&'static str>,
     },
+    /// A MuJoCo environment was asked for in a build without the `mujoco` feature.
+    #[error("environment `{id}` is {}", crate::envs::MUJOCO_MISSING)]
+    NeedsMujoco {
+        /// The id asked for.
+        id: String,
+    },
     /// A vectorised env was given no environments.
     #[error("a VecEnv needs at least one environment")]
     NoEnvs,

@@ -5,10 +5,13 @@
 //! (NEP 50 promotion), seeding included, so a Rust rollout from
 //! `reset(Some(seed))` reproduces the Python one observation for observation.
 //!
-//! - [`seeding`]: NumPy's `SeedSequence`, `PCG64` and `Generator::uniform`.
+//! - [`seeding`]: NumPy's `SeedSequence`, `PCG64`, `Generator::uniform` and
+//!   `Generator::standard_normal` (NumPy's ziggurat).
 //! - [`space`]: `float32` Box spaces.
 //! - [`mod@env`]: the Gymnasium-shaped [`Env`] trait, [`Step`] and [`Info`].
-//! - [`envs`]: `Pendulum-v1`, `MountainCarContinuous-v0` and the [`make`] registry.
+//! - [`envs`]: `Pendulum-v1`, `MountainCarContinuous-v0`, the [`make`] registry and, with
+//!   the `mujoco` feature, `HalfCheetah-v5`, `Hopper-v5`, `Walker2d-v5` and `Swimmer-v5`
+//!   on MuJoCo 3.17.0 (`envs::mujoco`).
 //! - [`wrappers`]: [`TimeLimit`] and the vectorised [`VecEnv`].
 //! - [`mod@replay`]: replaying an actions CSV into a trajectory CSV ([`replay()`]).
 //! - [`error`]: the crate's [`Error`].
@@ -39,6 +42,7 @@ pub mod task;
 pub mod teacher;
 pub mod train;
 pub mod wrappers;
+mod ziggurat;
 
 pub use env::{Env, EnvRng, Info, Step};
 pub use envs::{make, make_unwrapped};

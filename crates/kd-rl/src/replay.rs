@@ -22,9 +22,10 @@
 //! ```
 //! The second line is the observation from `reset(Some(seed))` (reward `0`,
 //! flags `false`); then one line per step, `t` counting from 0. Rewards are
-//! printed as `f64` and observations as `f32`, both with Rust's `Display`,
-//! the shortest string that parses back to the same bits (`-0` for negative
-//! zero, no exponent). Booleans are `true`/`false`. The environment comes from
+//! printed as `f64` and observations as `f32` (as `f64` for environments with
+//! float64 observations, the MuJoCo ones: see [`Env::obs_f64`]), both with
+//! Rust's `Display`, the shortest string that parses back to the same bits
+//! (`-0` for negative zero, no exponent). Booleans are `true`/`false`. The environment comes from
 //! [`crate::envs::make`] (time limit included), and the replay stops after the
 //! first step that is terminated or truncated; remaining action rows are
 //! ignored (counted in [`ReplaySummary::unused_actions`]).
@@ -234,7 +235,7 @@ pub fn write_replay(
         write!(w, ",obs_{i}")?;
     }
     write!(w, "\nreset,0,false,false")?;
-    write_obs(&mut w, &obs)?;
+    write_obs(&mut w, &obs, env.obs_f64())?;
     let mut summary = ReplaySummary {
         steps: 0,
         terminated: false,
@@ -248,7 +249,7 @@ pub fn write_replay(
             "{t},{},{},{}",
             step.reward, step.terminated, step.truncated
         )?;
-        write_obs(&mut w, &step.obs)?;
+        write_obs(&mut w, &step.obs, env.obs_f64())?;
         summary.steps = t + 1;
         summary.terminated = step.terminated;
         summary.truncated = step.truncated;
@@ -261,9 +262,19 @@ pub fn write_replay(
     Ok(summary)
 }
 
-fn write_obs(w: &mut impl Write, obs: &[f32]) -> io::Result<()> {
-    for v in obs {
-        write!(w, ",{v}")?;
+/// Writes `,obs_0,...` and the line end: the float64 observation when the env has one.
+fn write_obs(w: &mut impl Write, obs: &[f32], obs_f64: Option<Vec<f64>>) -> io::Result<()> {
+    match obs_f64 {
+        Some(exact) => {
+            for v in exact {
+                write!(w, ",{v}")?;
+            }
+        }
+        None => {
+            for v in obs {
+                write!(w, ",{v}")?;
+            }
+        }
     }
     writeln!(w)
 }

@@ -45,9 +45,11 @@ impl RlTask {
     }
 }
 
-/// Every RL task.
+/// Every RL task. The MuJoCo tasks (`halfcheetah`, `hopper`, `walker2d`, `swimmer`) are
+/// always listed; in a build without the `mujoco` feature their runs are skipped with
+/// [`crate::envs::MUJOCO_MISSING`] as the reason.
 pub fn rl_tasks() -> Vec<Arc<dyn Task>> {
-    vec![
+    let mut tasks: Vec<Arc<dyn Task>> = vec![
         Arc::new(RlTask::new(
             "pendulum",
             "Pendulum-v1 (200-step episodes, bit-exact port): TD3 learners, return of the deterministic policy",
@@ -72,7 +74,36 @@ pub fn rl_tasks() -> Vec<Arc<dyn Task>> {
                 ..RlConfig::default()
             },
         )),
-    ]
+    ];
+    for (name, id) in [
+        ("halfcheetah", crate::envs::HALF_CHEETAH_ID),
+        ("hopper", crate::envs::HOPPER_ID),
+        ("walker2d", crate::envs::WALKER2D_ID),
+        ("swimmer", crate::envs::SWIMMER_ID),
+    ] {
+        tasks.push(Arc::new(RlTask::new(
+            name,
+            &format!(
+                "{id} (MuJoCo 3.17.0, 1000-step episodes; needs the mujoco feature): TD3 learners at TD3's MuJoCo settings"
+            ),
+            id,
+            mujoco_defaults(),
+        )));
+    }
+    tasks
+}
+
+/// TD3's MuJoCo settings (Fujimoto et al. 2018): 10^6 steps, 25,000 random steps first,
+/// evaluation every 5,000 steps over 10 episodes.
+fn mujoco_defaults() -> RlConfig {
+    RlConfig {
+        total_steps: 1_000_000,
+        warmup_steps: 25_000,
+        eval_every: 5_000,
+        eval_episodes: 10,
+        teacher_steps: 1_000_000,
+        ..RlConfig::default()
+    }
 }
 
 /// The names of the built-in RL methods, for messages.
@@ -145,6 +176,9 @@ impl Task for RlTask {
         let config = RlConfig::from_table(config).map_err(anyhow::Error::msg)?;
         let method =
             RlMethod::from_table(&method.name, &method.table).map_err(anyhow::Error::msg)?;
+        if !crate::envs::HAS_MUJOCO && crate::envs::MUJOCO_IDS.contains(&self.env_id) {
+            return Ok(RunOutcome::skipped(crate::envs::MUJOCO_MISSING));
+        }
         kd_core::set_threads(ctx.threads);
         let device = parse_device(&ctx.device).map_err(anyhow::Error::msg)?;
         let diverged = |e: TrainError| match e {
@@ -281,6 +315,38 @@ fn outcome(
 mod tests {
     use super::*;
 
+    /// Without the feature a MuJoCo task's run is skipped with the setup instructions.
+    #[cfg(not(feature = "mujoco"))]
+    #[test]
+    fn mujoco_tasks_are_skipped_without_the_feature() {
+        let task = rl_tasks()
+            .into_iter()
+            .find(|t| t.name() == "halfcheetah")
+            .unwrap();
+        let (name, table) = crate::method::rl_method_tables()
+            .into_iter()
+            .find(|(n, _)| n == "single")
+            .unwrap();
+        let def = MethodDef {
+            name,
+            description: String::new(),
+            table,
+        };
+        let dir = std::env::temp_dir();
+        let ctx = RunContext {
+            seed: 0,
+            device: "cpu".into(),
+            threads: 1,
+            data_dir: dir.clone(),
+            cache_dir: dir.clone(),
+            artifact_dir: dir,
+            progress: &|_| {},
+        };
+        let out = task.run(&task.default_config(), &def, &ctx).unwrap();
+        assert_eq!(out.status, RunStatus::Skipped);
+        assert_eq!(out.message, crate::envs::MUJOCO_MISSING);
+    }
+
     fn method(name: &str, table: &str) -> MethodDef {
         MethodDef {
             name: name.into(),
@@ -292,7 +358,7 @@ mod tests {
     #[test]
     fn check_accepts_rl_methods_and_rejects_others() {
         let tasks = rl_tasks();
-        assert_eq!(tasks.len(), 2);
+        assert_eq!(tasks.len(), 6);
         for task in &tasks {
             let config = task.default_config();
             for (name, table) in crate::method::rl_method_tables() {

@@ -81,6 +81,9 @@ impl<E: Env> Env for TimeLimit<E> {
         }
         step
     }
+    fn obs_f64(&self) -> Option<Vec<f64>> {
+        self.env.obs_f64()
+    }
 }
 
 /// What a [`VecEnv`] does with a sub-environment whose episode has ended.
