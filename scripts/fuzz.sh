@@ -40,7 +40,7 @@ for target in "${targets[@]}"; do
   done
 done
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "fuzz: crashes in ${failed[*]} (inputs in fuzz/regressions/)" >&2
+  echo "fuzz: ${failed[*]} failed: a crash (input kept in fuzz/regressions/) or a build error (above)" >&2
   exit 1
 fi
 echo "fuzz: no crash in ${targets[*]} (${seconds}s each)" >&2
