@@ -12,6 +12,7 @@ pub const SUITES: &[(&str, &str)] = &[
     ("rl", include_str!("../suites/rl.toml")),
     ("nlu", include_str!("../suites/nlu.toml")),
     ("glue", include_str!("../suites/glue.toml")),
+    ("coins", include_str!("../suites/coins.toml")),
     ("all", include_str!("../suites/all.toml")),
 ];
 
