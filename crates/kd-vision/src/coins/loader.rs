@@ -95,10 +95,11 @@ fn images_by_stem(dir: &Path) -> anyhow::Result<BTreeMap<String, PathBuf>> {
     Ok(out)
 }
 
-/// Image pairs listed by the folder layout: (emperor, type, stem, obverse, reverse).
-fn pairs_from_folders(
-    root: &Path,
-) -> anyhow::Result<Vec<(String, String, String, PathBuf, PathBuf)>> {
+/// One coin's listing: emperor, type, stem, obverse path, reverse path.
+type Listing = (String, String, String, PathBuf, PathBuf);
+
+/// Image pairs listed by the folder layout.
+fn pairs_from_folders(root: &Path) -> anyhow::Result<Vec<Listing>> {
     let name = |p: &Path| {
         p.file_name()
             .unwrap_or_default()
@@ -141,10 +142,7 @@ fn pairs_from_folders(
 }
 
 /// Image pairs listed by `manifest.csv`.
-fn pairs_from_manifest(
-    root: &Path,
-    manifest: &Path,
-) -> anyhow::Result<Vec<(String, String, String, PathBuf, PathBuf)>> {
+fn pairs_from_manifest(root: &Path, manifest: &Path) -> anyhow::Result<Vec<Listing>> {
     let shown = manifest.display();
     let mut reader =
         csv::Reader::from_path(manifest).with_context(|| format!("{shown}: cannot read"))?;

@@ -867,6 +867,33 @@ mod tests {
     }
 
     #[test]
+    fn a_collection_folder_is_split_by_label() {
+        let dir = tempfile::tempdir().unwrap();
+        for emperor in ["nero", "titus"] {
+            for i in 0..5 {
+                for side in ["obverse", "reverse"] {
+                    let path = dir
+                        .path()
+                        .join(format!("roman/{emperor}/lion/{side}/c{i}.png"));
+                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                    image::GrayImage::from_pixel(40, 40, image::Luma([9 * i as u8]))
+                        .save(&path)
+                        .unwrap();
+                }
+            }
+        }
+        let mut config = default_config("hierarchical", false);
+        config.collection = "roman".into();
+        let coins = load_data(&config, dir.path()).unwrap().unwrap();
+        assert!(coins.truth.is_none());
+        assert_eq!(coins.hierarchy.emperors, ["nero", "titus"]);
+        let d = &coins.data;
+        assert_eq!((d.train.len(), d.val.len(), d.test.len()), (6, 2, 2));
+        assert_eq!(d.train.x.size(), [6, 2, 32, 32]);
+        assert_eq!(Vec::<i64>::try_from(&d.test.y).unwrap(), [0, 1]);
+    }
+
+    #[test]
     fn a_missing_collection_skips_and_bad_keys_are_named() {
         let task = coin_tasks()
             .into_iter()
