@@ -83,7 +83,7 @@ pub fn to_vec(t: &Tensor) -> Vec<f32> {
 /// One tile of an overlay: a coin (`2 x S x S`, obverse left, reverse right), a heatmap in
 /// [0, 1] of the same shape, and optionally the ground truth (outlined in green).
 pub struct Tile {
-    /// Title-less label of the tile (unused in the image, kept for callers' captions).
+    /// The coin, `2 x S x S` intensities in [0, 1].
     pub coin: Vec<f32>,
     /// The heatmap.
     pub heat: Vec<f32>,

@@ -129,13 +129,12 @@ fn slot_centre(size: usize, slot: usize, cx: f64, cy: f64, angle: f64) -> (f64, 
 }
 
 /// The token marks of `class` on side `side` (0 obverse, 1 reverse).
-fn token_marks(style: &CoinStyle, class: usize, side: usize) -> Vec<(usize, usize)> {
+fn token_marks(class: usize, side: usize) -> Vec<(usize, usize)> {
     let (e, t) = (class / TYPES, class % TYPES);
     let (pair, slots) = match side {
         0 => (EMPEROR_TOKENS[e], OBVERSE_SLOTS),
         _ => (TYPE_TOKENS[t], REVERSE_SLOTS),
     };
-    let _ = style;
     vec![(pair.0, slots[pair.0]), (pair.1, slots[pair.1])]
 }
 
@@ -265,7 +264,7 @@ pub fn render_side(style: &CoinStyle, class: usize, side: usize, rng: &mut Pcg64
     }
     // The class's tokens.
     let half = 0.085 * sf;
-    let tokens = token_marks(style, class, side);
+    let tokens = token_marks(class, side);
     for &(token, slot) in &tokens {
         let (x, y) = slot_centre(s, slot, cx, cy, angle);
         marks.push(Mark {
@@ -377,7 +376,7 @@ pub fn landmark_mask(style: &CoinStyle, class: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(2 * s * s);
     for side in 0..2 {
         let mut canvas = GrayImage::new((s * SUPER) as u32, (s * SUPER) as u32);
-        for (token, slot) in token_marks(style, class, side) {
+        for (token, slot) in token_marks(class, side) {
             let (x, y) = slot_centre(s, slot, sf / 2.0, sf / 2.0, 0.0);
             draw_mark(
                 &mut canvas,

@@ -339,8 +339,8 @@ mod tests {
     }
 
     fn toy_images(n: usize, seed: u64) -> (Tensor, Tensor) {
+        tch::manual_seed(seed as i64);
         let mut x = Tensor::rand([n as i64 * 3, 2, 8, 8], tch::kind::FLOAT_CPU) * 0.4;
-        let _ = seed;
         let mut y = Vec::new();
         for i in 0..n * 3 {
             let c = i % 3;
