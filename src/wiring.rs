@@ -13,6 +13,7 @@ pub const SUITES: &[(&str, &str)] = &[
     ("rl-mujoco", include_str!("../suites/rl-mujoco.toml")),
     ("nlu", include_str!("../suites/nlu.toml")),
     ("glue", include_str!("../suites/glue.toml")),
+    ("coins", include_str!("../suites/coins.toml")),
     ("all", include_str!("../suites/all.toml")),
     ("nightly-gpu", include_str!("../suites/nightly-gpu.toml")),
     (

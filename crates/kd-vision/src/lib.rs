@@ -3,10 +3,12 @@
 //! - [`digits`]: the shipped 8x8 digits and their fixed split.
 //! - [`cifar`]: CIFAR-10 and CIFAR-100 from their official binary files.
 //! - [`models`]: the model zoo (MLP, LeNet-5, the CIFAR ResNets, wide ResNets and VGGs).
+//! - [`coins`]: ancient-coin recognition and landmark discovery (synthetic or on disk).
 //! - [`classify`]: classification tasks run by every distillation method.
 //! - [`tasks`]: the tasks this crate registers with the harness.
 pub mod cifar;
 pub mod classify;
+pub mod coins;
 pub mod datasets;
 pub mod digits;
 pub mod idx;

@@ -109,6 +109,7 @@ pub fn vision_tasks() -> Vec<Arc<dyn Task>> {
             crd_recipe(teacher, student),
         )));
     }
+    tasks.extend(crate::coins::task::coin_tasks());
     tasks.push(Arc::new(ClassificationTask::new(
         "cifar10-resnet56-resnet20",
         "CIFAR-10 (user-supplied binary version): resnet56 teacher, resnet20 student, CRD recipe (240 epochs)",
