@@ -21,6 +21,7 @@ pub const TARGETS: &[Target] = &[
     ("actions_csv", actions_csv),
     ("results_csv", results_csv),
     ("safetensors", safetensors),
+    ("coin_collection", coin_collection),
 ];
 
 /// The registry of the kdbench binary, built once.
@@ -162,6 +163,21 @@ pub fn safetensors(data: &[u8]) {
     let mut vs = nn::VarStore::new(tch::Device::Cpu);
     let _ = vs.root().var("weight", &[2, 3], nn::Init::Const(0.0));
     let _ = vs.load(&path);
+}
+
+/// A coin collection folder: the bytes as both faces' image of one coin (the image
+/// decoders, resizing and cropping), then also as its `manifest.csv`.
+pub fn coin_collection(data: &[u8]) {
+    let root = scratch().join("coins");
+    let _ = std::fs::remove_dir_all(&root);
+    for side in ["obverse", "reverse"] {
+        let dir = root.join("augustus").join("denarius").join(side);
+        std::fs::create_dir_all(&dir).expect("scratch");
+        std::fs::write(dir.join("c1.png"), data).expect("scratch");
+    }
+    let _ = kd_vision::coins::loader::load_collection(&root, 16);
+    std::fs::write(root.join("manifest.csv"), data).expect("scratch");
+    let _ = kd_vision::coins::loader::load_collection(&root, 16);
 }
 
 /// Removes this process's scratch folder (the fuzzers' processes leave theirs in the
