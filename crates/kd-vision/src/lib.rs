@@ -4,11 +4,13 @@
 //! - [`cifar`]: CIFAR-10 and CIFAR-100 from their official binary files.
 //! - [`models`]: the model zoo (MLP, LeNet-5, the CIFAR ResNets, wide ResNets and VGGs).
 //! - [`classify`]: classification tasks run by every distillation method.
+//! - [`distill_data`]: dataset distillation (learned images and soft labels) and its tasks.
 //! - [`tasks`]: the tasks this crate registers with the harness.
 pub mod cifar;
 pub mod classify;
 pub mod datasets;
 pub mod digits;
+pub mod distill_data;
 pub mod idx;
 pub mod models;
 pub mod tasks;
