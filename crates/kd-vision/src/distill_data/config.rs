@@ -110,3 +110,30 @@ impl DistillConfig {
         Ok(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(extra: &str) -> Result<DistillConfig, String> {
+        let mut table = Table::try_from(DistillConfig::default()).unwrap();
+        table.extend(toml::from_str::<Table>(extra).unwrap());
+        DistillConfig::from_table(&table)
+    }
+
+    #[test]
+    fn defaults_parse_and_bad_values_name_the_key() {
+        assert_eq!(parse("").unwrap(), DistillConfig::default());
+        for (extra, key) in [
+            ("images = 0", "images:"),
+            ("images = 5000", "images:"),
+            ("inner_steps = 0", "inner_steps:"),
+            ("outer_lr = -1.0", "outer_lr:"),
+            ("image_init = 'zeros'", "image_init:"),
+        ] {
+            let err = parse(extra).unwrap_err();
+            assert!(err.starts_with(key), "{extra}: {err}");
+        }
+        assert!(parse("colour = 1").unwrap_err().contains("colour"));
+    }
+}
