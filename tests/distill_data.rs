@@ -192,6 +192,29 @@ fn hard_labels_need_a_class_per_image_and_other_tasks_refuse_these_methods() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("distill-data"), "{}", stderr(&out));
 
+    let bad_file = dir.path().join("bad.safetensors");
+    std::fs::write(&bad_file, b"not tensors").unwrap();
+    let set = format!("distilled={:?}", bad_file.to_str().unwrap());
+    let out = kdbench(&[
+        "run",
+        "--suite",
+        "distill-data",
+        "--tasks",
+        "mnist-distill",
+        "--methods",
+        "dd_soft",
+        "--set",
+        &set,
+        "--out",
+        dir.path().join("out3").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("distilled:") && err.contains("bad.safetensors"),
+        "{err}"
+    );
+
     let listed = stdout(&kdbench(&["list", "methods"]));
     for method in ["dd_hard", "dd_soft", "random_real", "full_data"] {
         assert!(

@@ -172,8 +172,16 @@ impl DistillTask {
                 method.name
             ));
         }
-        if !config.distilled.is_empty() && !Path::new(&config.distilled).is_file() {
-            return Err(format!("distilled: no file at {}", config.distilled));
+        if !config.distilled.is_empty() {
+            let path = Path::new(&config.distilled);
+            if !path.is_file() {
+                return Err(format!("distilled: no file at {}", config.distilled));
+            }
+            let identity = Normalisation {
+                mean: 0.0,
+                std: 1.0,
+            };
+            artifacts::load(path, identity, Device::Cpu).map_err(|e| format!("distilled: {e}"))?;
         }
         Ok(())
     }
