@@ -1,6 +1,7 @@
 //! Wires the domain crates into the harness registry: tasks, built-in methods and suites.
 use kd_core::method::{builtin_method_tables, MethodSpec};
 use kd_harness::registry::Registry;
+use kd_vision::distill_data;
 use toml::Table;
 
 /// Built-in suites, embedded from `suites/`.
@@ -14,6 +15,11 @@ pub const SUITES: &[(&str, &str)] = &[
     ("nlu", include_str!("../suites/nlu.toml")),
     ("glue", include_str!("../suites/glue.toml")),
     ("coins", include_str!("../suites/coins.toml")),
+    ("distill-data", include_str!("../suites/distill-data.toml")),
+    (
+        "distill-data-5",
+        include_str!("../suites/distill-data-5.toml"),
+    ),
     ("all", include_str!("../suites/all.toml")),
     ("nightly-gpu", include_str!("../suites/nightly-gpu.toml")),
     (
@@ -22,10 +28,14 @@ pub const SUITES: &[(&str, &str)] = &[
     ),
 ];
 
-/// RL methods (`domain = "rl"`) are checked by kd-rl, every other method by kd-core.
+/// RL methods (`domain = "rl"`) are checked by kd-rl, dataset-distillation methods
+/// (`domain = "distill-data"`) by kd-vision, every other method by kd-core.
 fn check_method(name: &str, table: &Table) -> Result<String, String> {
     if kd_rl::is_rl_method(table) {
         return kd_rl::check_rl_method(name, table);
+    }
+    if distill_data::is_distill_method(table) {
+        return distill_data::check_distill_method(name, table);
     }
     MethodSpec::from_table(name, table).map(|spec| spec.description)
 }
@@ -37,6 +47,7 @@ pub fn registry() -> Registry {
         .into_iter()
         .chain(kd_nlu::tasks::nlu_tasks())
         .chain(kd_rl::rl_tasks())
+        .chain(distill_data::distill_tasks())
     {
         registry.add_task(task);
     }
@@ -49,6 +60,7 @@ pub fn registry() -> Registry {
     for (name, table) in builtin_method_tables()
         .into_iter()
         .chain(kd_rl::rl_method_tables())
+        .chain(distill_data::distill_method_tables())
     {
         registry
             .add_method(&name, table)

@@ -167,8 +167,8 @@ const LEGEND_W: u32 = 210;
 const LEGEND_ROW: u32 = 26;
 /// Blank strip at the bottom of every figure.
 const BOTTOM: u32 = 12;
-/// Font family registered with plotters.
-const FONT: &str = "sans-serif";
+/// Font family registered with plotters (by [`ensure_font`]).
+pub const FONT: &str = "sans-serif";
 
 /// A figure that can be drawn on any plotters backend.
 trait Figure {
@@ -220,7 +220,7 @@ impl Output {
 
 /// Encodes an 8-bit RGB buffer (`w` x `h`, rows top to bottom) as a PNG: one IHDR, one
 /// zlib-compressed IDAT of unfiltered scanlines, IEND.
-fn encode_png(w: u32, h: u32, rgb: &[u8]) -> anyhow::Result<Vec<u8>> {
+pub fn encode_png(w: u32, h: u32, rgb: &[u8]) -> anyhow::Result<Vec<u8>> {
     use std::io::Write;
     let row = w as usize * 3;
     anyhow::ensure!(
@@ -259,8 +259,8 @@ fn drawing_error<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing a figure failed: {e}")
 }
 
-/// Registers the embedded DejaVu Sans with plotters once per process.
-fn ensure_font() -> anyhow::Result<()> {
+/// Registers the embedded DejaVu Sans with plotters once per process (as [`FONT`]).
+pub fn ensure_font() -> anyhow::Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()

@@ -1,0 +1,137 @@
+//! LeNet-5 as a pure function of explicit parameter tensors, so that a training step can be
+//! differentiated through (the inner loop of dataset distillation).
+//!
+//! The layout and initialisation are those of the zoo's [`crate::models::LeNet`] with
+//! `channels = [6, 16]` and `widths = [120, 84]`: conv 5x5 (padding 2) -> ReLU -> max-pool ->
+//! conv 5x5 -> ReLU -> max-pool -> linear 400-120 -> ReLU -> linear 120-84 -> ReLU -> linear
+//! 84-10; weights Kaiming-uniform (bound sqrt(6 / fan_in)), convolution biases zero, linear
+//! biases uniform within 1 / sqrt(fan_in), as tch's layers initialise them.
+use tch::nn::init::{init, Init, DEFAULT_KAIMING_UNIFORM};
+use tch::{Device, Kind, Tensor};
+
+/// The classic LeNet-5's parameter shapes, in the order [`forward`] takes them: conv1 weight
+/// and bias, conv2 weight and bias, then weight and bias of the three linear layers.
+pub const LENET_SHAPES: [&[i64]; 10] = [
+    &[6, 1, 5, 5],
+    &[6],
+    &[16, 6, 5, 5],
+    &[16],
+    &[120, 400],
+    &[120],
+    &[84, 120],
+    &[84],
+    &[10, 84],
+    &[10],
+];
+
+/// Number of classes the functional LeNet predicts.
+pub const CLASSES: i64 = 10;
+
+/// A fresh random initialisation (from tch's global generator: seed it with
+/// `tch::manual_seed`). The tensors do not require gradients.
+pub fn init_params(device: Device) -> Vec<Tensor> {
+    let mut params = Vec::with_capacity(LENET_SHAPES.len());
+    for pair in LENET_SHAPES.chunks(2) {
+        let (weight, bias) = (pair[0], pair[1]);
+        params.push(init(DEFAULT_KAIMING_UNIFORM, weight, device));
+        let b = if weight.len() == 4 {
+            Tensor::zeros(bias, (Kind::Float, device))
+        } else {
+            let bound = 1.0 / (weight[1] as f64).sqrt();
+            init(
+                Init::Uniform {
+                    lo: -bound,
+                    up: bound,
+                },
+                bias,
+                device,
+            )
+        };
+        params.push(b);
+    }
+    params
+}
+
+/// Logits of LeNet-5 with parameters `p` (as [`LENET_SHAPES`]) on `x` (`[n, 1, 28, 28]`).
+pub fn forward(p: &[Tensor], x: &Tensor) -> Tensor {
+    let c1 = x
+        .conv2d(&p[0], Some(&p[1]), [1, 1], [2, 2], [1, 1], 1)
+        .relu()
+        .max_pool2d_default(2);
+    let c2 = c1
+        .conv2d(&p[2], Some(&p[3]), [1, 1], [0, 0], [1, 1], 1)
+        .relu()
+        .max_pool2d_default(2);
+    let h = c2.flatten(1, -1);
+    let h = h.linear(&p[4], Some(&p[5])).relu();
+    let h = h.linear(&p[6], Some(&p[7])).relu();
+    h.linear(&p[8], Some(&p[9]))
+}
+
+/// Mean cross-entropy of `logits` against target distributions `targets` (`[n, classes]`;
+/// one-hot rows give the usual hard-label loss), in the precision of `logits`.
+pub fn soft_cross_entropy(logits: &Tensor, targets: &Tensor) -> Tensor {
+    let kind = logits.kind();
+    -(targets * logits.log_softmax(-1, kind))
+        .sum_dim_intlist(-1, false, kind)
+        .mean(kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::LeNet;
+    use kd_core::model::Classifier;
+    use tch::nn;
+
+    /// The functional network computes exactly what the zoo's LeNet computes with the same
+    /// parameters, and the initialisation has the same shapes and bounds.
+    #[test]
+    fn matches_the_zoo_lenet() {
+        tch::manual_seed(3);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = LeNet::new(&vs.root(), [6, 16], &[120, 84], 10, 0.0);
+        let mut named = vs.variables().into_iter().collect::<Vec<_>>();
+        let order = [
+            "conv1.weight",
+            "conv1.bias",
+            "conv2.weight",
+            "conv2.bias",
+            "fc.0.weight",
+            "fc.0.bias",
+            "fc.1.weight",
+            "fc.1.bias",
+            "output.weight",
+            "output.bias",
+        ];
+        named.sort_by_key(|(n, _)| order.iter().position(|o| o == n).unwrap());
+        let zoo: Vec<Tensor> = named.into_iter().map(|(_, t)| t).collect();
+        let fresh = init_params(Device::Cpu);
+        for ((z, f), shape) in zoo.iter().zip(&fresh).zip(LENET_SHAPES) {
+            assert_eq!(z.size(), shape.to_vec());
+            assert_eq!(f.size(), shape.to_vec());
+            let (zmax, fmax) = (
+                z.abs().max().double_value(&[]),
+                f.abs().max().double_value(&[]),
+            );
+            assert!(
+                fmax <= zmax * 1.5 + 1e-6 && zmax <= fmax * 1.5 + 1e-6,
+                "{shape:?}: {zmax} vs {fmax}"
+            );
+        }
+        let x = Tensor::randn([3, 1, 28, 28], (Kind::Float, Device::Cpu));
+        let ours = forward(&zoo, &x);
+        let theirs = tch::no_grad(|| net.forward(&x, false).logits);
+        assert!(ours.allclose(&theirs, 1e-5, 1e-6, false));
+    }
+
+    #[test]
+    fn soft_cross_entropy_with_one_hot_targets_is_cross_entropy() {
+        let logits = Tensor::from_slice(&[1.0f32, 2.0, 0.5, -1.0, 0.0, 3.0]).view([2, 3]);
+        let labels = Tensor::from_slice(&[1i64, 2]);
+        let one_hot = labels.one_hot(3).to_kind(Kind::Float);
+        let ours = soft_cross_entropy(&logits, &one_hot).double_value(&[]);
+        let theirs = logits.cross_entropy_for_logits(&labels).double_value(&[]);
+        assert!((ours - theirs).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,363 @@
+//! The dataset-distillation tasks (`mnist-distill` with 10 images, `mnist-distill-5` with 5,
+//! `fashion-mnist-distill`): distil the
+//! training set into a few images, train fresh LeNet-5s on them, score them on the test set.
+//!
+//! Scores of a run: `acc_mean` (primary), `acc_std`, `acc_min` and `acc_max`: test accuracy
+//! (fraction of the 10,000 test images) of the LeNets trained on the result, one per
+//! evaluation initialisation; methods that learn data add `outer_loss` (the mean outer loss of
+//! the last logging interval) and `step_size_mean`. Curves: split `train`, metric `outer_loss`,
+//! one point per `log_every` outer steps. Artifacts (not for `full_data`):
+//! `distilled.safetensors` and `distilled.png` (see [`super::artifacts`]).
+use super::artifacts::{self, Normalisation, DATA_FILE, GRID_FILE};
+use super::bilevel::{distill, evaluate, fresh_inits, DistillSettings, Learn};
+use super::config::DistillConfig;
+use super::functional::{init_params, CLASSES};
+use super::method::{distill_method_names, is_distill_method, DataKind, DistillMethod, Labels};
+use crate::models::LeNet;
+use kd_core::device::parse_device;
+use kd_core::model::Classifier;
+use kd_harness::task::{CurvePoint, MethodDef, RunContext, RunOutcome, RunStatus, Task};
+use std::path::Path;
+use std::sync::Arc;
+use tch::nn::OptimizerConfig;
+use tch::{Device, Kind, Tensor};
+use toml::Table;
+
+/// Parameters of the classic LeNet-5 (the evaluated network).
+const LENET_PARAMS: u64 = 61_706;
+
+/// A dataset-distillation benchmark on an MNIST-format data set.
+pub struct DistillTask {
+    name: String,
+    description: String,
+    data: &'static str,
+    defaults: DistillConfig,
+}
+
+/// Every dataset-distillation task.
+pub fn distill_tasks() -> Vec<Arc<dyn Task>> {
+    vec![
+        Arc::new(DistillTask {
+            name: "mnist-distill".into(),
+            description: "MNIST (fetch: mnist) distilled into a few images (dataset distillation, hard or soft labels); fresh LeNet-5s trained on them".into(),
+            data: "mnist",
+            defaults: DistillConfig::default(),
+        }),
+        Arc::new(DistillTask {
+            name: "mnist-distill-5".into(),
+            description: "MNIST (fetch: mnist) distilled into 5 images, fewer than classes (soft labels only); fresh LeNet-5s trained on them".into(),
+            data: "mnist",
+            defaults: DistillConfig {
+                images: 5,
+                ..DistillConfig::default()
+            },
+        }),
+        Arc::new(DistillTask {
+            name: "fashion-mnist-distill".into(),
+            description: "Fashion-MNIST (fetch: fashion-mnist) distilled into a few images; fresh LeNet-5s trained on them".into(),
+            data: "fashion-mnist",
+            defaults: DistillConfig::default(),
+        }),
+    ]
+}
+
+fn mean_std(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = if values.len() > 1 {
+        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+fn accuracy_scores(accs: &[f64]) -> Vec<(String, f64)> {
+    let (mean, std) = mean_std(accs);
+    let min = accs.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = accs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    vec![
+        ("acc_mean".into(), mean),
+        ("acc_std".into(), std),
+        ("acc_min".into(), min),
+        ("acc_max".into(), max),
+    ]
+}
+
+/// Image `i` of a set of `n` gets class `i mod 10`.
+fn cyclic_classes(n: usize, device: Device) -> Tensor {
+    Tensor::arange(n as i64, (Kind::Int64, device)).remainder(CLASSES)
+}
+
+/// `n` random training images, image `i` of class `i mod 10` (as far as the class has images).
+fn random_real(x: &Tensor, y: &Tensor, n: usize) -> anyhow::Result<Tensor> {
+    let labels = Vec::<i64>::try_from(y.to_device(Device::Cpu))?;
+    let order = Vec::<i64>::try_from(Tensor::randperm(
+        labels.len() as i64,
+        (Kind::Int64, Device::Cpu),
+    ))?;
+    let mut by_class: Vec<Vec<i64>> = vec![Vec::new(); CLASSES as usize];
+    for &i in &order {
+        by_class[labels[i as usize] as usize].push(i);
+    }
+    let mut picked = Vec::with_capacity(n);
+    for i in 0..n {
+        let class = &mut by_class[i % CLASSES as usize];
+        picked.push(
+            class
+                .pop()
+                .ok_or_else(|| anyhow::anyhow!("class {} has too few training images", i % 10))?,
+        );
+    }
+    Ok(x.index_select(0, &Tensor::from_slice(&picked).to_device(x.device())))
+}
+
+/// Trains `inits` fresh zoo LeNet-5s on the whole training set with Adam (batch 128, learning
+/// rate 1e-3) for `epochs` epochs and returns each one's test accuracy.
+fn full_data(
+    train: (&Tensor, &Tensor),
+    test: (&Tensor, &Tensor),
+    epochs: usize,
+    inits: usize,
+    device: Device,
+    progress: &dyn Fn(&str),
+) -> Vec<f64> {
+    let n = train.0.size()[0];
+    (0..inits)
+        .map(|k| {
+            let vs = tch::nn::VarStore::new(device);
+            let net = LeNet::new(&vs.root(), [6, 16], &[120, 84], CLASSES, 0.0);
+            let mut opt = tch::nn::Adam::default().build(&vs, 1e-3).expect("Adam");
+            for epoch in 0..epochs {
+                progress(&format!(
+                    "full data: network {}/{inits} epoch {}/{epochs}",
+                    k + 1,
+                    epoch + 1
+                ));
+                let perm = Tensor::randperm(n, (Kind::Int64, device));
+                let mut start = 0;
+                while start < n {
+                    let idx = perm.narrow(0, start, 128.min(n - start));
+                    let logits = net.forward(&train.0.index_select(0, &idx), true).logits;
+                    let loss = logits.cross_entropy_for_logits(&train.1.index_select(0, &idx));
+                    opt.backward_step(&loss);
+                    start += 128;
+                }
+            }
+            tch::no_grad(|| {
+                let pred = net.forward(test.0, false).logits.argmax(-1, false);
+                pred.eq_tensor(test.1)
+                    .to_kind(Kind::Float)
+                    .mean(Kind::Float)
+                    .double_value(&[])
+            })
+        })
+        .collect()
+}
+
+impl DistillTask {
+    fn check_config(&self, config: &DistillConfig, method: &DistillMethod) -> Result<(), String> {
+        let hard_learned = method.data == DataKind::Learned && method.labels == Labels::Hard;
+        if hard_learned && config.distilled.is_empty() && (config.images as i64) < CLASSES {
+            return Err(format!(
+                "images: method '{}' gives each image one of the {CLASSES} classes, so it needs at least \
+                 {CLASSES} images (one per class), found {}; fewer images than classes need soft labels (dd_soft)",
+                method.name, config.images
+            ));
+        }
+        if !config.distilled.is_empty() && method.data != DataKind::Learned {
+            return Err(format!(
+                "distilled: a distilled-data file is trained on by a method that learns data (dd_hard, \
+                 dd_soft), not by '{}'",
+                method.name
+            ));
+        }
+        if !config.distilled.is_empty() {
+            let path = Path::new(&config.distilled);
+            if !path.is_file() {
+                return Err(format!("distilled: no file at {}", config.distilled));
+            }
+            let identity = Normalisation {
+                mean: 0.0,
+                std: 1.0,
+            };
+            artifacts::load(path, identity, Device::Cpu).map_err(|e| format!("distilled: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Task for DistillTask {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn description(&self) -> &str {
+        &self.description
+    }
+
+    fn default_config(&self) -> Table {
+        Table::try_from(&self.defaults).expect("a config serialises to a table")
+    }
+
+    fn primary_metric(&self) -> &str {
+        "acc_mean"
+    }
+
+    fn check(&self, config: &Table, method: &MethodDef) -> Result<(), String> {
+        let config = DistillConfig::from_table(config)?;
+        if !is_distill_method(&method.table) {
+            return Err(format!(
+                "method '{}' is not a dataset-distillation method: {} runs methods with domain = \
+                 \"distill-data\" ({})",
+                method.name,
+                self.name,
+                distill_method_names()
+            ));
+        }
+        let method = DistillMethod::from_table(&method.name, &method.table)?;
+        self.check_config(&config, &method)
+    }
+
+    fn run(
+        &self,
+        config: &Table,
+        method: &MethodDef,
+        ctx: &RunContext,
+    ) -> anyhow::Result<RunOutcome> {
+        let config = DistillConfig::from_table(config).map_err(anyhow::Error::msg)?;
+        let method =
+            DistillMethod::from_table(&method.name, &method.table).map_err(anyhow::Error::msg)?;
+        self.check_config(&config, &method)
+            .map_err(anyhow::Error::msg)?;
+        let present = crate::datasets::vision_data()
+            .iter()
+            .find(|s| s.name == self.data)
+            .is_some_and(|s| s.present(&ctx.data_dir));
+        if !present {
+            return Ok(RunOutcome::skipped(format!(
+                "data set '{}' is not in {}; run `kdbench data fetch {}` (or pass --data-dir)",
+                self.data,
+                ctx.data_dir.display(),
+                self.data
+            )));
+        }
+        kd_core::set_threads(ctx.threads);
+        let device = parse_device(&ctx.device).map_err(anyhow::Error::msg)?;
+        tch::manual_seed(ctx.seed as i64);
+        let data = crate::datasets::load_idx_dataset(&ctx.data_dir.join(self.data), 5000)?;
+        let norm = Normalisation {
+            mean: data.train.x.mean(Kind::Float).double_value(&[]),
+            std: data.train.x.std(true).double_value(&[]),
+        };
+        let train_x = norm.apply(&data.train.x).to_device(device);
+        let train_y = data.train.y.to_device(device);
+        let test_x = norm.apply(&data.test.x).to_device(device);
+        let test_y = data.test.y.to_device(device);
+
+        let mut outcome = RunOutcome {
+            status: RunStatus::Ok,
+            scores: vec![],
+            curves: vec![],
+            params_student: Some(LENET_PARAMS),
+            params_teacher: None,
+            message: String::new(),
+        };
+        if method.data == DataKind::Full {
+            let accs = full_data(
+                (&train_x, &train_y),
+                (&test_x, &test_y),
+                config.full_epochs,
+                config.full_inits,
+                device,
+                ctx.progress,
+            );
+            outcome.scores = accuracy_scores(&accs);
+            return Ok(outcome);
+        }
+
+        let fixed_init = config.fixed_init.then(|| init_params(device));
+        let set = if !config.distilled.is_empty() {
+            outcome.message = format!("trained on {}", config.distilled);
+            artifacts::load(Path::new(&config.distilled), norm, device)
+                .map_err(anyhow::Error::msg)?
+        } else {
+            let n = config.images;
+            let classes = cyclic_classes(n, device);
+            let start = if method.data == DataKind::Real || config.image_init == "real" {
+                random_real(&train_x, &train_y, n)?
+            } else {
+                Tensor::randn([n as i64, 1, 28, 28], (Kind::Float, device))
+            };
+            let learn = Learn {
+                images: method.data == DataKind::Learned,
+                labels: method.labels == Labels::Soft,
+            };
+            let settings = DistillSettings {
+                outer_steps: config.outer_steps,
+                inner_steps: config.inner_steps,
+                real_batch: config.real_batch,
+                outer_lr: config.outer_lr,
+                step_lr: config.step_lr,
+                label_init: config.label_init,
+                fixed_init: fixed_init
+                    .as_ref()
+                    .map(|p| p.iter().map(Tensor::copy).collect()),
+                log_every: config.log_every,
+            };
+            let total = config.outer_steps;
+            let report = |step: usize, loss: f64| {
+                (ctx.progress)(&format!("outer step {step}/{total} loss {loss:.3}"));
+            };
+            let result = distill(
+                &start, &classes, learn, &train_x, &train_y, &settings, &report,
+            );
+            for &(step, value) in &result.losses {
+                outcome.curves.push(CurvePoint {
+                    step: step as u64,
+                    split: "train".into(),
+                    metric: "outer_loss".into(),
+                    value,
+                });
+            }
+            if let Some(step) = result.diverged {
+                outcome.status = RunStatus::Diverged;
+                outcome.message = format!(
+                    "the outer loss became NaN or infinite at outer step {step} (try a smaller \
+                     step_lr or outer_lr)"
+                );
+                return Ok(outcome);
+            }
+            if let Some(&(_, last)) = result.losses.last() {
+                outcome.scores.push(("outer_loss".into(), last));
+            }
+            result.set
+        };
+        outcome.scores.push((
+            "step_size_mean".into(),
+            set.step_sizes.mean(Kind::Float).double_value(&[]),
+        ));
+        std::fs::create_dir_all(&ctx.artifact_dir)?;
+        artifacts::save(&set, norm, &ctx.artifact_dir.join(DATA_FILE))?;
+        let title = format!(
+            "{} {}: {} images, {} steps, seed {}",
+            self.name,
+            method.name,
+            set.images.size()[0],
+            set.step_sizes.size()[0],
+            ctx.seed
+        );
+        artifacts::write_grid(&set, &title, &ctx.artifact_dir.join(GRID_FILE))?;
+
+        (ctx.progress)("evaluating");
+        let inits = match fixed_init {
+            Some(p) => vec![p],
+            None => fresh_inits(config.eval_inits, device),
+        };
+        let accs = evaluate(&set, &inits, &test_x, &test_y);
+        let mut scores = accuracy_scores(&accs);
+        scores.append(&mut outcome.scores);
+        outcome.scores = scores;
+        Ok(outcome)
+    }
+}
