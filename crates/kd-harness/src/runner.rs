@@ -213,6 +213,7 @@ fn run_one(
             run_in_child(exe, &request, &progress).unwrap_or_else(|e| failed(format!("{e:#}")))
         }
     };
+    let outcome = non_finite_scores_diverge(outcome);
     let seconds = clock.elapsed().as_secs_f64();
     let record = RunRecord {
         run_id: cell.run_id(),
@@ -330,6 +331,18 @@ fn run_config_toml(config: &toml::Table, method: &MethodDef) -> String {
     toml::to_string(&doc).unwrap_or_default()
 }
 
+/// A run that ended `ok` but reports a NaN or infinite score is recorded as `diverged`
+/// (its scores would poison every statistic), naming the score.
+fn non_finite_scores_diverge(mut outcome: RunOutcome) -> RunOutcome {
+    if outcome.status == RunStatus::Ok {
+        if let Some((metric, value)) = outcome.scores.iter().find(|(_, v)| !v.is_finite()) {
+            outcome.message = format!("score {metric} is {value}; {}", outcome.message);
+            outcome.status = RunStatus::Diverged;
+        }
+    }
+    outcome
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,5 +360,25 @@ mod tests {
         let methods = back.remove("method").unwrap();
         assert_eq!(back, config);
         assert_eq!(methods["ctcd:small"].as_table().unwrap(), &method.table);
+    }
+
+    #[test]
+    fn a_nan_score_makes_the_run_diverged() {
+        let outcome = RunOutcome {
+            status: RunStatus::Ok,
+            scores: vec![("acc".into(), 0.5), ("loss".into(), f64::NAN)],
+            curves: vec![],
+            params_student: None,
+            params_teacher: None,
+            message: String::new(),
+        };
+        let checked = non_finite_scores_diverge(outcome.clone());
+        assert_eq!(checked.status, RunStatus::Diverged);
+        assert!(checked.message.contains("loss"), "{}", checked.message);
+        let fine = RunOutcome {
+            scores: vec![("acc".into(), 0.5)],
+            ..outcome
+        };
+        assert_eq!(non_finite_scores_diverge(fine.clone()), fine);
     }
 }

@@ -82,7 +82,66 @@ pub struct CurvePoint {
     /// Metric name, e.g. `acc` or `loss`.
     pub metric: String,
     /// The value.
+    #[serde(with = "wire_f64")]
     pub value: f64,
+}
+
+/// Serde for an `f64` that survives JSON when it is NaN or infinite (written as the strings
+/// `NaN`, `inf`, `-inf`), so a run's outcome always parses back from its child process.
+mod wire_f64 {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// An `f64` in that encoding.
+    pub struct Wire(pub f64);
+
+    impl Serialize for Wire {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            serialize(&self.0, s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Wire {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            deserialize(d).map(Wire)
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Encoded {
+        Number(f64),
+        Text(String),
+    }
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_str(&v.to_string())
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Encoded::deserialize(d)? {
+            Encoded::Number(v) => Ok(v),
+            Encoded::Text(t) => t.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// `(metric, value)` pairs with [`wire_f64`] values.
+mod wire_scores {
+    use super::wire_f64::Wire;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[(String, f64)], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|(k, x)| (k, Wire(*x))))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, f64)>, D::Error> {
+        let pairs: Vec<(String, Wire)> = Vec::deserialize(d)?;
+        Ok(pairs.into_iter().map(|(k, w)| (k, w.0)).collect())
+    }
 }
 
 /// What a finished run reports.
@@ -91,6 +150,7 @@ pub struct RunOutcome {
     /// How it ended.
     pub status: RunStatus,
     /// Metric name and value pairs (e.g. `final_acc`, `best_acc`, `best_epoch`).
+    #[serde(with = "wire_scores")]
     pub scores: Vec<(String, f64)>,
     /// Learning curves.
     pub curves: Vec<CurvePoint>,
@@ -139,4 +199,37 @@ pub trait Task: Send + Sync {
         method: &MethodDef,
         ctx: &RunContext,
     ) -> anyhow::Result<RunOutcome>;
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    #[test]
+    fn an_outcome_with_nan_and_infinite_values_survives_json() {
+        let outcome = RunOutcome {
+            status: RunStatus::Ok,
+            scores: vec![
+                ("a".into(), f64::NAN),
+                ("b".into(), 0.25),
+                ("c".into(), f64::INFINITY),
+            ],
+            curves: vec![CurvePoint {
+                step: 1,
+                split: "train".into(),
+                metric: "loss".into(),
+                value: f64::NEG_INFINITY,
+            }],
+            params_student: None,
+            params_teacher: None,
+            message: String::new(),
+        };
+        let text = serde_json::to_string(&outcome).unwrap();
+        let back: RunOutcome = serde_json::from_str(&text).unwrap();
+        assert!(back.scores[0].1.is_nan());
+        assert_eq!(back.scores[1], ("b".to_string(), 0.25));
+        assert_eq!(back.scores[2].1, f64::INFINITY);
+        assert_eq!(back.curves[0].value, f64::NEG_INFINITY);
+        assert!(text.contains("0.25"), "finite values stay numbers: {text}");
+    }
 }
