@@ -40,7 +40,12 @@ fn takes_value(help: &str, name: &str) -> bool {
 
 /// What is wrong with `kdbench ARGS...`, if anything (`args` follow `kdbench`).
 pub fn check_invocation(args: &[String], helps: &mut Helps) -> Vec<String> {
-    let depth = if args[0] == "env" { 2 } else { 1 };
+    // Commands with subcommands of their own: `env replay`, `bench train-step`, ...
+    let depth = if matches!(args[0].as_str(), "env" | "bench") {
+        2
+    } else {
+        1
+    };
     let command = &args[..depth.min(args.len())];
     let help = match helps.get(command) {
         Ok(help) => help.clone(),
