@@ -3,16 +3,6 @@
 mod common;
 use common::*;
 
-fn expect_bad(args: &[&str], needle: &str) {
-    let out = kdbench(args);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-    assert!(
-        stderr(&out).contains(needle),
-        "{args:?}: expected '{needle}' in: {}",
-        stderr(&out)
-    );
-}
-
 #[test]
 fn bad_suites_methods_and_overrides() {
     let dir = tempfile::tempdir().unwrap();

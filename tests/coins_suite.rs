@@ -132,17 +132,10 @@ fn bad_coin_settings_and_unsupported_methods_are_bad_input() {
         assert!(stderr(&out).contains(needle), "{all:?}: {}", stderr(&out));
     }
     // Landmarks need one model of the teacher or student architecture.
-    let suite = dir.path().join("lm.toml");
-    std::fs::write(
-        &suite,
+    expect_suite_refused(
+        dir.path(),
+        "lm",
         "description = 'x'\nbaseline = 'student'\nseeds = [0]\ntasks = ['coins-landmarks']\nmethods = ['student', 'born_again']\n",
-    )
-    .unwrap();
-    let out = kdbench(&["run", "--suite", suite.to_str().unwrap(), "--out", out_dir]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("finds the landmarks of a teacher, a student"),
-        "{}",
-        stderr(&out)
+        "finds the landmarks of a teacher, a student",
     );
 }

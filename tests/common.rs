@@ -19,6 +19,36 @@ pub fn command(args: &[&str]) -> Command {
     cmd
 }
 
+/// Runs `kdbench args...` and asserts it is refused as bad usage (exit 2) with `needle` in
+/// its stderr.
+pub fn expect_bad(args: &[&str], needle: &str) {
+    let out = kdbench(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains(needle),
+        "{args:?}: expected '{needle}' in: {}",
+        stderr(&out)
+    );
+}
+
+/// Writes `toml` as the suite file `<dir>/<name>.toml`, runs it into `<dir>/<name>-out` and
+/// asserts it is refused as bad usage (exit 2) with `needle` in its stderr.
+pub fn expect_suite_refused(dir: &Path, name: &str, toml: &str, needle: &str) {
+    let suite = dir.join(format!("{name}.toml"));
+    std::fs::write(&suite, toml).unwrap();
+    let out = dir.join(format!("{name}-out"));
+    expect_bad(
+        &[
+            "run",
+            "--suite",
+            suite.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        needle,
+    );
+}
+
 /// stderr as text.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()

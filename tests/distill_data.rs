@@ -160,37 +160,18 @@ fn the_distill_suite_writes_scores_images_and_a_loadable_file() {
 #[test]
 fn hard_labels_need_a_class_per_image_and_other_tasks_refuse_these_methods() {
     let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("five.toml");
-    std::fs::write(
-        &suite,
+    expect_suite_refused(
+        dir.path(),
+        "five",
         "baseline = 'random_real'\nseeds = [0]\ntasks = ['mnist-distill-5']\nmethods = ['dd_hard', 'random_real']\n",
-    )
-    .unwrap();
-    let out = kdbench(&[
-        "run",
-        "--suite",
-        suite.to_str().unwrap(),
-        "--out",
-        dir.path().join("out").to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(err.contains("images:") && err.contains("dd_soft"), "{err}");
-
-    std::fs::write(
-        &suite,
+        "fewer images than classes need soft labels (dd_soft)",
+    );
+    expect_suite_refused(
+        dir.path(),
+        "lenet",
         "baseline = 'student'\nseeds = [0]\ntasks = ['mnist-lenet']\nmethods = ['student', 'dd_soft']\n",
-    )
-    .unwrap();
-    let out = kdbench(&[
-        "run",
-        "--suite",
-        suite.to_str().unwrap(),
-        "--out",
-        dir.path().join("out2").to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("distill-data"), "{}", stderr(&out));
+        "distill-data",
+    );
 
     let bad_file = dir.path().join("bad.safetensors");
     std::fs::write(&bad_file, b"not tensors").unwrap();

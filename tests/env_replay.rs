@@ -86,21 +86,26 @@ fn replay_matches_the_gymnasium_recordings() {
 
 #[test]
 fn bad_action_files_name_the_line() {
+    expect_replay_refused("Pendulum-v1", "0.5\n0.1,0.2\n", "a.csv:2");
+}
+
+/// Replays the actions `csv` (written to `a.csv`) on `env` with seed 0 and asserts it is
+/// refused as bad usage (exit 2) with `needle` in stderr.
+fn expect_replay_refused(env: &str, csv: &str, needle: &str) {
     let dir = tempfile::tempdir().unwrap();
     let actions = dir.path().join("a.csv");
-    std::fs::write(&actions, "0.5\n0.1,0.2\n").unwrap();
-    let out = kdbench(&[
+    std::fs::write(&actions, csv).unwrap();
+    let args = [
         "env",
         "replay",
         "--env",
-        "Pendulum-v1",
+        env,
         "--seed",
         "0",
         "--actions",
         actions.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("a.csv:2"), "{}", stderr(&out));
+    ];
+    expect_bad(&args, needle);
 }
 
 /// `env replay` on HalfCheetah-v5 (feature `mujoco`): float64 observations printed
@@ -179,23 +184,9 @@ fn replay_half_cheetah_matches_gymnasium() {
 #[cfg(not(feature = "mujoco"))]
 #[test]
 fn replay_of_a_mujoco_env_needs_the_feature() {
-    let dir = tempfile::tempdir().unwrap();
-    let actions = dir.path().join("a.csv");
-    std::fs::write(&actions, "0,0,0,0,0,0\n").unwrap();
-    let out = kdbench(&[
-        "env",
-        "replay",
-        "--env",
+    expect_replay_refused(
         "HalfCheetah-v5",
-        "--seed",
-        "0",
-        "--actions",
-        actions.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("run scripts/mujoco.sh and build with --features mujoco"),
-        "{}",
-        stderr(&out)
+        "0,0,0,0,0,0\n",
+        "run scripts/mujoco.sh and build with --features mujoco",
     );
 }

@@ -125,20 +125,10 @@ fn rl_methods_are_listed_and_rl_tasks_reject_other_methods() {
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("mixed.toml");
-    std::fs::write(
-        &suite,
+    expect_suite_refused(
+        dir.path(),
+        "mixed",
         "baseline = \"single\"\nseeds = [0]\ntasks = [\"pendulum\"]\nmethods = [\"single\", \"kd\"]\n",
-    )
-    .unwrap();
-    let out = kdbench(&[
-        "run",
-        "--suite",
-        suite.to_str().unwrap(),
-        "--out",
-        dir.path().join("out").to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(err.contains("method 'kd' is not an RL method"), "{err}");
+        "method 'kd' is not an RL method",
+    );
 }
