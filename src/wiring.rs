@@ -14,6 +14,7 @@ pub const SUITES: &[(&str, &str)] = &[
     ("rl-mujoco", include_str!("../suites/rl-mujoco.toml")),
     ("nlu", include_str!("../suites/nlu.toml")),
     ("glue", include_str!("../suites/glue.toml")),
+    ("glue-stsb", include_str!("../suites/glue-stsb.toml")),
     ("coins", include_str!("../suites/coins.toml")),
     ("distill-data", include_str!("../suites/distill-data.toml")),
     (

@@ -1,14 +1,16 @@
-//! In-memory classification data and seeded mini-batching without per-sample allocation.
+//! In-memory classification (or regression) data and seeded mini-batching without
+//! per-sample allocation.
 use rand::seq::SliceRandom;
 use rand_pcg::Pcg64;
 use tch::{Device, Kind, Tensor};
 
-/// One split: inputs `x` (N x ...) as float and labels `y` (N) as int64.
+/// One split: inputs `x` (N x ...) and labels `y` (N): class indices as int64, or for a
+/// regression task float targets (the models then have one output).
 #[derive(Debug)]
 pub struct Split {
     /// Inputs, first dimension is the example index.
     pub x: Tensor,
-    /// Class labels as int64.
+    /// Class labels as int64, or regression targets as float.
     pub y: Tensor,
 }
 
@@ -16,6 +18,11 @@ impl Split {
     /// Number of examples.
     pub fn len(&self) -> usize {
         self.y.size()[0] as usize
+    }
+
+    /// True when the labels are regression targets (float) rather than class indices.
+    pub fn is_regression(&self) -> bool {
+        self.y.is_floating_point()
     }
 
     /// True when the split holds no example.
@@ -69,11 +76,16 @@ pub struct Dataset {
     pub val: Split,
     /// Test examples: the reported scores.
     pub test: Split,
-    /// Number of classes (labels are 0..num_classes).
+    /// Number of classes (labels are 0..num_classes); 1 for a regression (one output).
     pub num_classes: i64,
 }
 
 impl Dataset {
+    /// True for a regression task: float targets, one output (see [`Split::is_regression`]).
+    pub fn is_regression(&self) -> bool {
+        self.train.is_regression()
+    }
+
     /// Moves every split to `device`.
     pub fn to_device(&self, device: Device) -> Dataset {
         Dataset {

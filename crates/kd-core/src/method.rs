@@ -271,6 +271,17 @@ impl MethodSpec {
         self.terms.iter().any(|t| t.loss.needs_token_features())
     }
 
+    /// Whether every term applies to a regression task (one output, float targets); the
+    /// error names the first term that does not and why (see [`Loss::regression`]).
+    pub fn check_regression(&self) -> Result<(), String> {
+        for term in &self.terms {
+            term.loss
+                .regression()
+                .map_err(|why| format!("method.{}.losses.{}: {why}", self.name, term.name))?;
+        }
+        Ok(())
+    }
+
     /// Lets every term create its own parameters under `aux` (see [`Loss::prepare`]).
     pub fn prepare(
         &self,
@@ -325,6 +336,36 @@ mod tests {
             let spec = MethodSpec::from_table(name, table).unwrap();
             assert!(!spec.description.is_empty(), "{name} needs a description");
         }
+    }
+
+    #[test]
+    fn regression_keeps_the_output_matching_terms_and_names_the_others() {
+        let verdicts: Vec<(String, bool)> = builtin_method_tables()
+            .iter()
+            .map(|(name, table)| {
+                let spec = MethodSpec::from_table(name, table).unwrap();
+                (name.clone(), spec.check_regression().is_ok())
+            })
+            .collect();
+        for (name, ok) in &verdicts {
+            let expected = !matches!(
+                name.as_str(),
+                "label_smooth"
+                    | "dkd"
+                    | "isls"
+                    | "cont_kd"
+                    | "multi_teacher"
+                    | "multi_teacher_adaptive"
+            );
+            assert_eq!(*ok, expected, "{name}");
+        }
+        let spec = MethodSpec::from_table(
+            "mine",
+            &toml::from_str("regime = 'one_way'\nlosses.ce = {}\nlosses.cont_kd = {}").unwrap(),
+        )
+        .unwrap();
+        let err = spec.check_regression().unwrap_err();
+        assert!(err.starts_with("method.mine.losses.cont_kd: "), "{err}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use kd_harness::task::{CurvePoint, RunContext, RunOutcome, RunStatus};
 /// for the `k/n` counter); every epoch of every model becomes curve points (models other
 /// than the reported one under their role, e.g. `teacher/val`); `scores` turns the reported
 /// model's training report into the run's scores. A diverged training is a `diverged` run.
+/// On a regression the curves' `acc` is named `pearson` (what the records hold there).
 pub fn run_classification_task(
     spec: &MethodSpec,
     setup: &ClassificationSetup,
@@ -17,9 +18,14 @@ pub fn run_classification_task(
     scores: &dyn Fn(&TrainReport) -> Vec<(String, f64)>,
 ) -> anyhow::Result<RunOutcome> {
     let mut curves = Vec::new();
+    let acc = if setup.data.is_regression() {
+        "pearson"
+    } else {
+        "acc"
+    };
     let mut on_epoch = |role: &str, r: &EpochRecord| {
         (ctx.progress)(&format!(
-            "{} epoch {}/{epochs} val_acc {:.3}",
+            "{} epoch {}/{epochs} val_{acc} {:.3}",
             if role.is_empty() { "model" } else { role },
             r.epoch,
             r.val_acc
@@ -31,11 +37,11 @@ pub fn run_classification_task(
         };
         for (split, metric, value) in [
             ("train", "loss", r.train_loss),
-            ("train", "acc", r.train_acc),
+            ("train", acc, r.train_acc),
             ("val", "loss", r.val_loss),
-            ("val", "acc", r.val_acc),
+            ("val", acc, r.val_acc),
             ("test", "loss", r.test_loss),
-            ("test", "acc", r.test_acc),
+            ("test", acc, r.test_acc),
         ] {
             curves.push(CurvePoint {
                 step: r.epoch as u64,

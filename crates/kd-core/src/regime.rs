@@ -475,6 +475,125 @@ mod tests {
         (result, roles)
     }
 
+    /// A regression: y = x0 + x1 on the grid of [`blobs`], models with one output.
+    fn sums() -> Dataset {
+        let split = |n: usize, offset: f32| {
+            let mut x = Vec::new();
+            let mut y = Vec::new();
+            for i in 0..n {
+                let a = ((i * 37) % 101) as f32 / 50.0 - 1.0 + offset;
+                let b = ((i * 53) % 97) as f32 / 48.0 - 1.0;
+                x.extend([a, b]);
+                y.push(a + b);
+            }
+            crate::data::Split {
+                x: tch::Tensor::from_slice(&x).view([n as i64, 2]),
+                y: tch::Tensor::from_slice(&y),
+            }
+        };
+        Dataset {
+            train: split(200, 0.0),
+            val: split(50, 0.01),
+            test: split(50, 0.02),
+            num_classes: 1,
+        }
+    }
+
+    fn regressor(width: i64) -> impl Fn(&nn::Path) -> Box<dyn Classifier> {
+        move |p: &nn::Path| {
+            Box::new(Tiny(
+                nn::seq()
+                    .add(nn::linear(p / "l0", 2, width, Default::default()))
+                    .add_fn(|x| x.relu())
+                    .add(nn::linear(p / "l1", width, 1, Default::default())),
+            )) as Box<dyn Classifier>
+        }
+    }
+
+    #[test]
+    fn pearson_matches_hand_computed_values() {
+        use crate::train::pearson;
+        // Centred x (-1.5, -0.5, 0.5, 1.5), y (-2, 0, -1, 3): 7 / sqrt(5 * 14).
+        let x = tch::Tensor::from_slice(&[0.0f32, 1.0, 2.0, 3.0]);
+        let y = tch::Tensor::from_slice(&[0.0f32, 2.0, 1.0, 5.0]);
+        assert!((pearson(&x, &y) - 7.0 / 70f64.sqrt()).abs() < 1e-9);
+        assert!((pearson(&x, &(&x * -2.0)) + 1.0).abs() < 1e-9);
+        assert_eq!(
+            pearson(&x, &tch::Tensor::ones([4], tch::kind::FLOAT_CPU)),
+            0.0
+        );
+    }
+
+    #[test]
+    fn regressions_train_with_squared_errors_and_report_correlations() {
+        let data = sums();
+        assert!(data.is_regression() && !blobs().is_regression());
+        let settings = TrainSettings {
+            epochs: 15,
+            batch_size: 32,
+            eval_batch_size: 64,
+            optim: OptimSettings {
+                optimizer: "adam".into(),
+                lr: 0.01,
+                momentum: 0.0,
+                weight_decay: 0.0,
+                nesterov: false,
+                lr_schedule: "constant".into(),
+            },
+            augment: None,
+            confusion: true,
+        };
+        let (big, small) = (regressor(16), regressor(4));
+        let setup = ClassificationSetup {
+            data: &data,
+            settings: &settings,
+            teacher_settings: &settings,
+            device: Device::Cpu,
+            seed: 3,
+            teacher_seed: None,
+            build_teacher: &big,
+            build_student: &small,
+            teacher_key: "big".into(),
+            student_key: "small".into(),
+            cache: None,
+        };
+        for text in [
+            "regime = 'teacher'\nlosses.ce = {}",
+            "regime = 'one_way'\nlosses.ce = { weight = 0.1 }\nlosses.kd = { weight = 0.9 }",
+            "regime = 'co_train'\nlosses.ce = {}\nlosses.kd = { weight = 0.5 }",
+            "regime = 'weak_teacher'\nremap_init = true\nlosses.ce = {}\nlosses.kd = {}",
+        ] {
+            let spec = method(text);
+            assert!(spec.check_regression().is_ok(), "{text}");
+            let mut teacher_losses = Vec::new();
+            let result = run_classification(&spec, &setup, &mut |role, r| {
+                if role == "teacher" {
+                    teacher_losses.push(r.train_loss);
+                }
+            })
+            .unwrap();
+            let last = result.report.last();
+            // `acc` holds the Pearson correlation, `loss` the mean squared error.
+            assert!(
+                last.test_acc > 0.9 && last.val_acc > 0.9,
+                "{text}: {last:?}"
+            );
+            assert!(
+                last.train_acc > 0.5 && last.test_loss < 0.2,
+                "{text}: {last:?}"
+            );
+            assert_eq!(last.test_errors, 0);
+            assert!(last.test_confusion.is_empty());
+            assert_eq!(last.test_predictions.len(), 50);
+            let predicted = tch::Tensor::from_slice(&last.test_predictions);
+            let r = crate::train::pearson(&predicted, &data.test.y);
+            assert!((r - last.test_acc).abs() < 1e-6, "{r} vs {last:?}");
+            if let Some(first) = teacher_losses.first() {
+                assert!(teacher_losses.last().unwrap() < first, "{teacher_losses:?}");
+            }
+        }
+    }
+
     #[test]
     fn a_shared_teacher_is_the_same_model_for_every_run_seed() {
         let teacher = method("regime = 'teacher'\nlosses.ce = {}");

@@ -1,8 +1,13 @@
 //! The training loop: seeded mini-batch training of one classifier, evaluated every epoch on
 //! the validation and test splits, with divergence detection.
+//!
+//! On a regression task (float targets, see [`Split::is_regression`]) the models have one
+//! output; the losses are squared errors, and the `acc` fields of the records hold the
+//! Pearson correlation of predictions and targets, which picks the best epoch as accuracy
+//! does for a classification.
 use crate::augment::Augmentation;
 use crate::data::{Dataset, Split};
-use crate::losses::LossInputs;
+use crate::losses::{squared_error, LossInputs};
 use crate::method::MethodSpec;
 use crate::model::{Classifier, Forward};
 use crate::optim::OptimSettings;
@@ -23,7 +28,8 @@ pub struct TrainSettings {
     pub optim: OptimSettings,
     /// Training-batch augmentation (drawn from the data-order generator), if any.
     pub augment: Option<Augmentation>,
-    /// Record the test split's confusion matrix every epoch (for F1, Matthews correlation).
+    /// Record the test split's confusion matrix every epoch (for F1, Matthews correlation);
+    /// on a regression, the test predictions (for Pearson and Spearman correlations).
     pub confusion: bool,
 }
 
@@ -36,22 +42,27 @@ pub struct EpochRecord {
     pub lr: f64,
     /// Mean training objective over the epoch's batches.
     pub train_loss: f64,
-    /// Training accuracy measured on the fly (train-mode forward passes).
+    /// Training accuracy measured on the fly (train-mode forward passes); a regression's
+    /// Pearson correlation.
     pub train_acc: f64,
-    /// Cross-entropy on the validation split.
+    /// Cross-entropy on the validation split (a regression: mean squared error).
     pub val_loss: f64,
-    /// Accuracy on the validation split.
+    /// Accuracy on the validation split (a regression: Pearson correlation).
     pub val_acc: f64,
-    /// Cross-entropy on the test split.
+    /// Cross-entropy on the test split (a regression: mean squared error).
     pub test_loss: f64,
-    /// Accuracy on the test split.
+    /// Accuracy on the test split (a regression: Pearson correlation).
     pub test_acc: f64,
-    /// Misclassified test examples.
+    /// Misclassified test examples (0 for a regression).
     pub test_errors: u64,
     /// The test split's confusion matrix, row-major true class by predicted class, when
     /// [`TrainSettings::confusion`] asks for it (metrics beyond accuracy); else empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub test_confusion: Vec<u64>,
+    /// A regression's test predictions in split order, when [`TrainSettings::confusion`]
+    /// asks for metrics beyond Pearson correlation; else empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_predictions: Vec<f32>,
 }
 
 /// Everything a finished training reports.
@@ -112,10 +123,30 @@ pub struct Evaluation {
     pub errors: u64,
     /// Row-major `classes x classes` counts, true class by predicted class; empty unless asked.
     pub confusion: Vec<u64>,
+    /// A regression's predictions in split order; empty unless asked.
+    pub predictions: Vec<f32>,
+}
+
+/// Pearson correlation of two 1-D tensors of equal length; 0 when either is constant (there
+/// is no linear relation to measure, and a best-epoch choice must not see NaN).
+pub fn pearson(a: &Tensor, b: &Tensor) -> f64 {
+    let centred = |t: &Tensor| {
+        let t = t.reshape([-1]).to_kind(Kind::Double);
+        &t - t.mean(Kind::Double)
+    };
+    let (a, b) = (centred(a), centred(b));
+    let norms = (a.square().sum(Kind::Double) * b.square().sum(Kind::Double))
+        .sqrt()
+        .double_value(&[]);
+    if !(norms > 0.0 && norms.is_finite()) {
+        return 0.0;
+    }
+    (a * b).sum(Kind::Double).double_value(&[]) / norms
 }
 
 /// Evaluates `model` on `split` without gradients; with `classes`, also counts the confusion
-/// matrix over that many classes.
+/// matrix over that many classes. On a regression split, `acc` is the Pearson correlation,
+/// `loss` the mean squared error, and `classes` asks for the predictions instead.
 pub fn evaluate(
     model: &dyn Classifier,
     split: &Split,
@@ -127,8 +158,32 @@ pub fn evaluate(
             acc: f64::NAN,
             loss: f64::NAN,
             errors: 0,
-            confusion: classes.map_or(vec![], |k| vec![0; (k * k) as usize]),
+            confusion: match classes {
+                Some(k) if !split.is_regression() => vec![0; (k * k) as usize],
+                _ => vec![],
+            },
+            predictions: vec![],
         };
+    }
+    if split.is_regression() {
+        return tch::no_grad(|| {
+            let batches: Vec<Tensor> = split
+                .batches(batch_size)
+                .map(|(x, _)| model.forward(&x, false).logits.reshape([-1]))
+                .collect();
+            let predictions = Tensor::cat(&batches, 0).to_kind(Kind::Float);
+            Evaluation {
+                acc: pearson(&predictions, &split.y),
+                loss: squared_error(&predictions, &split.y).double_value(&[]),
+                errors: 0,
+                confusion: vec![],
+                predictions: match classes {
+                    Some(_) => Vec::<f32>::try_from(predictions.to_device(tch::Device::Cpu))
+                        .expect("float predictions"),
+                    None => vec![],
+                },
+            }
+        });
     }
     tch::no_grad(|| {
         let mut correct = 0i64;
@@ -159,6 +214,7 @@ pub fn evaluate(
                     .map(|v| v as u64)
                     .collect()
             }),
+            predictions: vec![],
         }
     })
 }
@@ -279,6 +335,7 @@ pub fn train_together(
     let batches_per_epoch = data.train.len().div_ceil(settings.batch_size.max(1));
     let total_steps = (settings.epochs * batches_per_epoch).max(1);
     let device = data.train.x.device();
+    let regression = data.is_regression();
     let mut step = 0usize;
     let mut reports: Vec<TrainReport> = learners
         .iter()
@@ -295,6 +352,9 @@ pub fn train_together(
             .iter()
             .map(|_| Tensor::zeros([], (Kind::Int64, device)))
             .collect();
+        // A regression's train-mode predictions and targets, for the epoch's correlation.
+        let mut predicted: Vec<Vec<Tensor>> = learners.iter().map(|_| Vec::new()).collect();
+        let mut targets = Vec::new();
         let mut lr = settings.optim.lr;
         let batches = data.train.shuffled_batches(settings.batch_size, rng);
         let n_batches = batches.len();
@@ -319,11 +379,18 @@ pub fn train_together(
                 optimizers[i].set_lr(lr);
                 optimizers[i].backward_step(&loss);
                 loss_sums[i] += loss.detach();
-                corrects[i] += outputs[i]
-                    .logits
-                    .argmax(-1, false)
-                    .eq_tensor(&y)
-                    .sum(Kind::Int64);
+                if regression {
+                    predicted[i].push(outputs[i].logits.detach().reshape([-1]));
+                } else {
+                    corrects[i] += outputs[i]
+                        .logits
+                        .argmax(-1, false)
+                        .eq_tensor(&y)
+                        .sum(Kind::Int64);
+                }
+            }
+            if regression {
+                targets.push(y);
             }
             step += 1;
         }
@@ -335,7 +402,11 @@ pub fn train_together(
                     loss: train_loss,
                 });
             }
-            let train_acc = corrects[i].int64_value(&[]) as f64 / data.train.len().max(1) as f64;
+            let train_acc = if regression {
+                pearson(&Tensor::cat(&predicted[i], 0), &Tensor::cat(&targets, 0))
+            } else {
+                corrects[i].int64_value(&[]) as f64 / data.train.len().max(1) as f64
+            };
             let val = evaluate(learner.model, &data.val, settings.eval_batch_size, None);
             let classes = settings.confusion.then_some(data.num_classes);
             let test = evaluate(learner.model, &data.test, settings.eval_batch_size, classes);
@@ -350,6 +421,7 @@ pub fn train_together(
                 test_acc: test.acc,
                 test_errors: test.errors,
                 test_confusion: test.confusion,
+                test_predictions: test.predictions,
             };
             on_epoch(i, &record);
             reports[i].epochs.push(record);

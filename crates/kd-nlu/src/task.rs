@@ -1,6 +1,8 @@
 //! Text classification tasks: a labelled text data set, a teacher and a student encoder
 //! (pretrained MiniLM slices or fresh transformers), a fine-tuning budget, and the task's
-//! official metrics. Every kd-core method runs on them.
+//! official metrics. Every kd-core method runs on them. STS-B is a regression: its models
+//! have one output, trained on squared errors, and only the methods whose terms apply to
+//! one output run on it (see [`kd_core::method::MethodSpec::check_regression`]).
 use crate::datasets::{minilm_spec, rotten_tomatoes_spec, snli_spec};
 use crate::encoder::BertConfig;
 use crate::glue::{glue_missing, glue_scores, load_glue, GlueTask};
@@ -131,9 +133,10 @@ pub enum TextSource {
     RottenTomatoes,
     /// SNLI pairs: entailment, neutral or contradiction (fetch: `snli`).
     Snli,
-    /// A GLUE classification task from `<data-dir>/glue/` (cannot be fetched): a twentieth
-    /// of `train.tsv` (by text hash) validates, and the dev file is the reported test split,
-    /// as GLUE's test labels are not public. MNLI reports the matched dev set.
+    /// A GLUE task from `<data-dir>/glue/` (cannot be fetched): a twentieth of `train.tsv`
+    /// (by text hash) validates, and the dev file is the reported test split, as GLUE's
+    /// test labels are not public. MNLI reports the matched dev set; STS-B is a regression
+    /// of the 0-5 similarity score.
     Glue(GlueTask),
 }
 
@@ -200,6 +203,11 @@ impl TextSource {
             _ => None,
         }
     }
+
+    /// True for a regression (STS-B): one output, float targets.
+    pub fn is_regression(self) -> bool {
+        self.glue().is_some_and(GlueTask::is_regression)
+    }
 }
 
 /// A text classification benchmark: data plus default config.
@@ -222,12 +230,14 @@ impl TextTask {
     }
 }
 
-/// Tokenises and packs the first `limit` (0: all) examples of a split.
+/// Tokenises and packs the first `limit` (0: all) examples of a split; labels are class
+/// indices, or with `regression` the float scores.
 fn split(
     tokenizer: &TextTokenizer,
     examples: &[TextExample],
     limit: usize,
     max_length: usize,
+    regression: bool,
 ) -> anyhow::Result<Split> {
     let examples = match limit {
         0 => examples,
@@ -243,10 +253,16 @@ fn split(
         let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
         tokenizer.encode(&texts)?
     };
-    let labels: Vec<i64> = examples.iter().map(|e| e.label).collect();
+    let y = if regression {
+        let scores: Vec<f32> = examples.iter().map(|e| e.target() as f32).collect();
+        tch::Tensor::from_slice(&scores)
+    } else {
+        let labels: Vec<i64> = examples.iter().map(|e| e.label).collect();
+        tch::Tensor::from_slice(&labels)
+    };
     Ok(Split {
         x: pack(&encoded, max_length),
-        y: tch::Tensor::from_slice(&labels),
+        y,
     })
 }
 
@@ -263,10 +279,30 @@ fn confusion_scores(task: GlueTask, confusion: &[u64]) -> Vec<(String, f64)> {
     glue_scores(task, &predicted, &gold)
 }
 
+/// A regression's scores from its training report: Pearson and Spearman correlations (the
+/// task's official metrics) of the test predictions against `gold` at the epoch with the
+/// best validation Pearson correlation and at the final epoch, and that best epoch.
+fn regression_scores(task: GlueTask, report: &TrainReport, gold: &[f64]) -> Vec<(String, f64)> {
+    let (last, best) = (report.last(), report.best());
+    let mut scores = Vec::new();
+    for (when, record) in [("best", best), ("final", last)] {
+        let predicted: Vec<f64> = record.test_predictions.iter().map(|&p| p as f64).collect();
+        for (metric, value) in glue_scores(task, &predicted, gold) {
+            scores.push((format!("{when}_{metric}"), value));
+        }
+    }
+    scores.push(("best_epoch".to_string(), best.epoch as f64));
+    scores
+}
+
 impl TextTask {
     /// Scores of a run: test accuracy at the final epoch and at the epoch with the best
     /// validation accuracy (and that epoch), plus a GLUE task's official metrics at both.
-    fn scores(&self, report: &TrainReport) -> Vec<(String, f64)> {
+    /// A regression scores its correlations against the test scores `gold` instead.
+    fn scores(&self, report: &TrainReport, gold: &[f64]) -> Vec<(String, f64)> {
+        if let Some(task) = self.source.glue().filter(|t| t.is_regression()) {
+            return regression_scores(task, report, gold);
+        }
         let (last, best) = (report.last(), report.best());
         let mut scores = vec![
             ("best_acc".to_string(), best.test_acc),
@@ -303,6 +339,7 @@ impl Task for TextTask {
         match self.source.glue().map(|t| t.metrics()[0]) {
             Some("mcc") => "best_mcc",
             Some("f1") => "best_f1",
+            Some("pearson") => "best_pearson",
             _ => "best_acc",
         }
     }
@@ -316,6 +353,15 @@ impl Task for TextTask {
                  token representations instead",
                 method.name, self.name
             ));
+        }
+        if self.source.is_regression() {
+            spec.check_regression().map_err(|e| {
+                format!(
+                    "method '{}' cannot run on {}, a regression with one output (the similarity \
+                     score): {e}",
+                    method.name, self.name
+                )
+            })?;
         }
         if let Regime::WeakTeacher { remap_init: true } = spec.regime {
             let base = minilm_shape();
@@ -368,13 +414,25 @@ impl Task for TextTask {
             TextTokenizer::from_file(&minilm.join("tokenizer.json"), Some(config.max_length))?;
         let splits = self.source.load(&ctx.data_dir)?;
         let (n, m) = (config.train_limit, config.eval_limit);
+        let regression = self.source.is_regression();
         let data = Dataset {
-            train: split(&tokenizer, &splits.train, n, config.max_length)?,
-            val: split(&tokenizer, &splits.dev, m, config.max_length)?,
-            test: split(&tokenizer, &splits.test, m, config.max_length)?,
-            num_classes: splits.classes.len() as i64,
+            train: split(&tokenizer, &splits.train, n, config.max_length, regression)?,
+            val: split(&tokenizer, &splits.dev, m, config.max_length, regression)?,
+            test: split(&tokenizer, &splits.test, m, config.max_length, regression)?,
+            num_classes: if regression {
+                1
+            } else {
+                splits.classes.len() as i64
+            },
         }
         .to_device(device);
+        let gold: Vec<f64> = match m {
+            0 => &splits.test[..],
+            m => &splits.test[..m.min(splits.test.len())],
+        }
+        .iter()
+        .map(TextExample::target)
+        .collect();
         let classes = data.num_classes;
         let settings = config.train_settings();
         let teacher_settings = config.teacher_settings();
@@ -405,7 +463,7 @@ impl Task for TextTask {
             cache: Some(&cache),
         };
         let epochs = config.epochs.max(teacher_settings.epochs);
-        run_classification_task(&spec, &setup, ctx, epochs, &|r| self.scores(r))
+        run_classification_task(&spec, &setup, ctx, epochs, &|r| self.scores(r, &gold))
     }
 }
 
@@ -491,6 +549,79 @@ mod tests {
             "regime = 'one_way'\nlosses.ckd_wr = {}\nlosses.ckd_ltr = {}",
         );
         assert!(task.check(&defaults(), &ckd).is_ok());
+    }
+
+    #[test]
+    fn stsb_runs_the_methods_that_apply_to_one_output() {
+        let task = crate::tasks::nlu_tasks()
+            .into_iter()
+            .find(|t| t.name() == "glue-stsb")
+            .expect("glue-stsb is a task");
+        assert_eq!(task.primary_metric(), "best_pearson");
+        let config = task.default_config();
+        for (name, table) in kd_core::method::builtin_method_tables() {
+            let def = MethodDef {
+                name: name.clone(),
+                description: String::new(),
+                table,
+            };
+            let verdict = task.check(&config, &def);
+            match name.as_str() {
+                "label_smooth"
+                | "isls"
+                | "cont_kd"
+                | "dkd"
+                | "multi_teacher"
+                | "multi_teacher_adaptive" => {
+                    let err = verdict.unwrap_err();
+                    let head = format!("method '{name}' cannot run on glue-stsb, a regression");
+                    assert!(err.starts_with(&head), "{err}");
+                    assert!(err.contains(&format!("method.{name}.losses.")), "{err}");
+                }
+                "at" => assert!(verdict.unwrap_err().contains("feature maps")),
+                _ => assert!(verdict.is_ok(), "{name}: {verdict:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn stsb_scores_its_correlations_at_the_best_and_final_epochs() {
+        use kd_core::train::EpochRecord;
+        let record = |epoch, val_acc, predictions: &[f32]| EpochRecord {
+            epoch,
+            lr: 0.0,
+            train_loss: 1.0,
+            train_acc: 0.0,
+            val_loss: 1.0,
+            val_acc,
+            test_loss: 1.0,
+            test_acc: 0.0,
+            test_errors: 0,
+            test_confusion: vec![],
+            test_predictions: predictions.to_vec(),
+        };
+        let report = TrainReport {
+            epochs: vec![
+                record(1, 0.9, &[0.0, 1.0, 2.0, 3.0]),
+                record(2, 0.5, &[3.0, 2.0, 1.0, 0.0]),
+            ],
+        };
+        // Gold (0, 2, 1, 5): Pearson 7 / sqrt(70) and Spearman 0.8 against the first
+        // epoch's predictions; the reverse order negates both.
+        let scores = regression_scores(GlueTask::Stsb, &report, &[0.0, 2.0, 1.0, 5.0]);
+        let r = 7.0 / 70f64.sqrt();
+        let want = [
+            ("best_pearson", r),
+            ("best_spearman", 0.8),
+            ("final_pearson", -r),
+            ("final_spearman", -0.8),
+            ("best_epoch", 1.0),
+        ];
+        assert_eq!(scores.len(), want.len());
+        for ((name, value), (want_name, want_value)) in scores.iter().zip(want) {
+            assert_eq!(name, want_name);
+            assert!((value - want_value).abs() < 1e-9, "{name}: {value}");
+        }
     }
 
     #[test]

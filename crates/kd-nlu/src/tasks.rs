@@ -44,13 +44,15 @@ pub fn nlu_tasks() -> Vec<Arc<dyn Task>> {
         )),
     ];
     for task in GlueTask::ALL {
-        if task.is_regression() {
-            continue;
-        }
+        let kind = if task.is_regression() {
+            ", a regression of the 0-5 similarity (one output, squared error)"
+        } else {
+            ""
+        };
         tasks.push(Arc::new(TextTask::new(
             &format!("glue-{}", task.name()),
             &format!(
-                "GLUE {} (user-supplied under <data-dir>/glue/{}): MiniLM-L6 teacher, 2-layer MiniLM student; reported on the dev set",
+                "GLUE {}{kind} (user-supplied under <data-dir>/glue/{}): MiniLM-L6 teacher, 2-layer MiniLM student; reported on the dev set",
                 task.folder(),
                 task.folder()
             ),

@@ -62,6 +62,10 @@ impl AttentionTransfer {
 }
 
 impl Loss for AttentionTransfer {
+    fn regression(&self) -> Result<(), String> {
+        Ok(())
+    }
+
     fn needs_teacher(&self) -> bool {
         true
     }

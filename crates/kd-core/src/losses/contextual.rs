@@ -200,6 +200,10 @@ impl WordRelation {
 }
 
 impl Loss for WordRelation {
+    fn regression(&self) -> Result<(), String> {
+        Ok(())
+    }
+
     fn needs_teacher(&self) -> bool {
         true
     }
@@ -246,6 +250,10 @@ impl LayerTransformingRelation {
 }
 
 impl Loss for LayerTransformingRelation {
+    fn regression(&self) -> Result<(), String> {
+        Ok(())
+    }
+
     fn needs_teacher(&self) -> bool {
         true
     }

@@ -42,6 +42,14 @@ impl ContinuationKd {
 }
 
 impl Loss for ContinuationKd {
+    fn regression(&self) -> Result<(), String> {
+        Err(
+            "its temperature schedule is the method, and a temperature has nothing to soften on \
+             one output (it would be plain `kd`)"
+                .into(),
+        )
+    }
+
     fn needs_teacher(&self) -> bool {
         true
     }

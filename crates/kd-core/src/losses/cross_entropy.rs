@@ -1,5 +1,5 @@
-//! Plain cross-entropy with the ground-truth labels.
-use super::{Loss, LossInputs};
+//! Plain cross-entropy with the ground-truth labels (a regression's squared error).
+use super::{squared_error, Loss, LossInputs};
 use crate::params::Params;
 use tch::{Reduction, Tensor};
 
@@ -7,6 +7,10 @@ use tch::{Reduction, Tensor};
 /// optionally label-smoothed: the target puts `1 - smoothing` on the true class and spreads
 /// `smoothing` uniformly over all classes (Szegedy et al. 2016, "Rethinking the Inception
 /// Architecture", arXiv 1512.00567).
+///
+/// On a regression (float targets, one output) the supervised term is the squared error of
+/// the prediction against the target instead, as Hugging Face's sequence classifiers do
+/// with one label; smoothing has no classes to spread over there.
 #[derive(Debug, Default)]
 pub struct CrossEntropy {
     /// Label-smoothing mass in [0, 1).
@@ -29,7 +33,21 @@ impl Loss for CrossEntropy {
         false
     }
 
+    fn regression(&self) -> Result<(), String> {
+        if self.smoothing > 0.0 {
+            return Err(format!(
+                "label smoothing ({}) spreads probability over classes, and a regression has \
+                 one output",
+                self.smoothing
+            ));
+        }
+        Ok(())
+    }
+
     fn compute(&self, inputs: &LossInputs) -> Tensor {
+        if inputs.is_regression() {
+            return squared_error(&inputs.student.logits, inputs.targets);
+        }
         inputs.student.logits.cross_entropy_loss::<Tensor>(
             inputs.targets,
             None,
@@ -71,5 +89,29 @@ mod tests {
                 "smoothing {smoothing}: {value}"
             );
         }
+    }
+
+    /// A regression's supervised term: predictions [1, 2.5] against scores [2, 2]:
+    /// (1 + 0.25) / 2 = 0.625.
+    #[test]
+    fn is_the_squared_error_on_a_regression() {
+        let student = Forward {
+            logits: Tensor::from_slice(&[1.0f32, 2.5]).view([2, 1]),
+            features: vec![],
+            mask: None,
+        };
+        let y = Tensor::from_slice(&[2.0f32, 2.0]);
+        let inputs = LossInputs {
+            student: &student,
+            teachers: &[],
+            targets: &y,
+            progress: 0.0,
+        };
+        assert!(inputs.is_regression());
+        let value = CrossEntropy::default().compute(&inputs).double_value(&[]);
+        assert!((value - 0.625).abs() < 1e-6, "{value}");
+        assert!(CrossEntropy::default().regression().is_ok());
+        let err = CrossEntropy { smoothing: 0.1 }.regression().unwrap_err();
+        assert!(err.contains("label smoothing"), "{err}");
     }
 }

@@ -82,6 +82,14 @@ impl Dkd {
 }
 
 impl Loss for Dkd {
+    fn regression(&self) -> Result<(), String> {
+        Err(
+            "it splits the teacher's class probabilities into target and non-target parts, and \
+             a regression has one output and no classes"
+                .into(),
+        )
+    }
+
     fn needs_teacher(&self) -> bool {
         true
     }

@@ -140,6 +140,10 @@ impl FitNet {
 }
 
 impl Loss for FitNet {
+    fn regression(&self) -> Result<(), String> {
+        Ok(())
+    }
+
     fn needs_teacher(&self) -> bool {
         true
     }

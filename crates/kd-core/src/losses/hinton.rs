@@ -1,6 +1,6 @@
 //! Hinton knowledge distillation (Hinton, Vinyals & Dean 2015, "Distilling the Knowledge in a
 //! Neural Network", arXiv 1503.02531).
-use super::{Loss, LossInputs};
+use super::{squared_error, Loss, LossInputs};
 use crate::params::Params;
 use tch::{Kind, Tensor};
 
@@ -23,7 +23,9 @@ pub fn hinton_kd_loss(
     kl_per_example.mean(Kind::Float) * (temperature * temperature)
 }
 
-/// The Hinton KD term with its temperature.
+/// The Hinton KD term with its temperature. On a regression (one output) it is the squared
+/// error between the student's and the teacher's predictions, and the temperature is unused
+/// (see [`super::squared_error`]).
 #[derive(Debug)]
 pub struct HintonKd {
     /// Softmax temperature T (> 0).
@@ -46,8 +48,15 @@ impl Loss for HintonKd {
         true
     }
 
+    fn regression(&self) -> Result<(), String> {
+        Ok(())
+    }
+
     fn compute(&self, inputs: &LossInputs) -> Tensor {
         let teacher = inputs.expect_teacher("kd");
+        if inputs.is_regression() {
+            return squared_error(&inputs.student.logits, &teacher.logits);
+        }
         hinton_kd_loss(&inputs.student.logits, &teacher.logits, self.temperature)
     }
 }
@@ -103,6 +112,34 @@ mod tests {
         let logits = Tensor::from_slice(&[0.3f32, -1.0, 2.0, 0.0, 0.0, 1.0]).view([2, 3]);
         let loss = hinton_kd_loss(&logits, &logits, 2.0).double_value(&[]);
         assert!(loss.abs() < 1e-7);
+    }
+
+    /// On a regression: predictions [1, 2.5, 0] against the teacher's [2, 2, 0]:
+    /// (1 + 0.25 + 0) / 3, whatever the temperature.
+    #[test]
+    fn is_the_squared_error_between_predictions_on_a_regression() {
+        use crate::model::Forward;
+        let one = |v: [f32; 3]| Forward {
+            logits: Tensor::from_slice(&v).view([3, 1]),
+            features: vec![],
+            mask: None,
+        };
+        let (student, teacher) = (one([1.0, 2.5, 0.0]), one([2.0, 2.0, 0.0]));
+        let scores = Tensor::from_slice(&[5.0f32, 0.0, 1.0]);
+        for temperature in [1.0, 4.0] {
+            let value = HintonKd { temperature }
+                .compute(&LossInputs {
+                    student: &student,
+                    teachers: std::slice::from_ref(&teacher),
+                    targets: &scores,
+                    progress: 0.0,
+                })
+                .double_value(&[]);
+            assert!(
+                (value - 1.25 / 3.0).abs() < 1e-6,
+                "T={temperature}: {value}"
+            );
+        }
     }
 
     #[test]

@@ -69,6 +69,14 @@ impl InstanceSmoothing {
 }
 
 impl Loss for InstanceSmoothing {
+    fn regression(&self) -> Result<(), String> {
+        Err(
+            "it smooths the label towards the classes the model finds similar, and a regression \
+             has one output and no classes"
+                .into(),
+        )
+    }
+
     fn needs_teacher(&self) -> bool {
         false
     }

@@ -11,6 +11,7 @@ mod fitnet;
 mod hinton;
 mod isls;
 mod multi_teacher;
+mod regression;
 
 pub use attention::{attention_map, attention_transfer_loss, AttentionTransfer};
 pub use contextual::{
@@ -24,6 +25,7 @@ pub use fitnet::{FitNet, HintRegressor};
 pub use hinton::{hinton_kd_loss, HintonKd};
 pub use isls::{isls_loss, isls_targets, InstanceSmoothing};
 pub use multi_teacher::{multi_teacher_kd_loss, teacher_weights, MultiTeacherKd, TeacherWeighting};
+pub use regression::squared_error;
 
 use crate::model::Forward;
 use crate::params::Params;
@@ -38,13 +40,19 @@ pub struct LossInputs<'a> {
     /// The teachers' forward passes (no gradient), first teacher first; empty when the
     /// regime has no teacher. A co-trained peer is the teacher of its partner.
     pub teachers: &'a [Forward],
-    /// Ground-truth class indices (int64).
+    /// Ground-truth class indices (int64), or a regression's float targets (the models
+    /// then have one output).
     pub targets: &'a Tensor,
     /// Fraction of training done, 0 at the first step and close to 1 at the last (for schedules).
     pub progress: f64,
 }
 
 impl LossInputs<'_> {
+    /// True on a regression task: float targets, one output per example.
+    pub fn is_regression(&self) -> bool {
+        self.targets.is_floating_point()
+    }
+
     /// The first (or only) teacher.
     pub fn teacher(&self) -> Option<&Forward> {
         self.teachers.first()
@@ -70,6 +78,11 @@ pub trait Loss: Send + Sync + std::fmt::Debug {
     /// with a token mask) from both models, i.e. sequence models.
     fn needs_token_features(&self) -> bool {
         false
+    }
+    /// Whether the term applies to a regression task (one output, float targets), or why
+    /// not. Terms defined on class probabilities cannot; by default a term cannot.
+    fn regression(&self) -> Result<(), String> {
+        Err("it is defined on class probabilities, and a regression has one output".into())
     }
     /// Creates the term's own trainable parameters (e.g. FitNet's regressor) under `aux`,
     /// given one probe forward pass of the trained model and its teachers. Called once before

@@ -95,6 +95,14 @@ impl MultiTeacherKd {
 }
 
 impl Loss for MultiTeacherKd {
+    fn regression(&self) -> Result<(), String> {
+        Err(
+            "it combines the teachers' class distributions (weighted by confidence in the true \
+             class), and a regression has one output"
+                .into(),
+        )
+    }
+
     fn needs_teacher(&self) -> bool {
         true
     }
