@@ -21,6 +21,7 @@ pub const SUITES: &[(&str, &str)] = &[
         "distill-data-5",
         include_str!("../suites/distill-data-5.toml"),
     ),
+    ("distill-text", include_str!("../suites/distill-text.toml")),
     ("all", include_str!("../suites/all.toml")),
     ("nightly-gpu", include_str!("../suites/nightly-gpu.toml")),
     (
@@ -30,7 +31,8 @@ pub const SUITES: &[(&str, &str)] = &[
 ];
 
 /// RL methods (`domain = "rl"`) are checked by kd-rl, dataset-distillation methods
-/// (`domain = "distill-data"`) by kd-vision, every other method by kd-core.
+/// (`domain = "distill-data"`, run by kd-vision's and kd-nlu's `*-distill` tasks) by
+/// kd-core's `distill_data::method`, every other method by kd-core's `MethodSpec`.
 fn check_method(name: &str, table: &Table) -> Result<String, String> {
     if kd_rl::is_rl_method(table) {
         return kd_rl::check_rl_method(name, table);
@@ -49,6 +51,7 @@ pub fn registry() -> Registry {
         .chain(kd_nlu::tasks::nlu_tasks())
         .chain(kd_rl::rl_tasks())
         .chain(distill_data::distill_tasks())
+        .chain(kd_nlu::distill_text::distill_text_tasks())
     {
         registry.add_task(task);
     }

@@ -11,9 +11,12 @@
 //! - [`remap`]: starting a wider model from a narrower trained one.
 //! - [`augment`]: seeded batch augmentation (random crop, flip).
 //! - [`device`], [`seeding`], [`params`]: devices, seeds, typed TOML parameters.
+//! - [`distill_data`]: dataset distillation's bi-level optimisation and methods, shared by
+//!   the image (kd-vision) and text (kd-nlu) tasks.
 pub mod augment;
 pub mod data;
 pub mod device;
+pub mod distill_data;
 pub mod losses;
 pub mod method;
 pub mod model;

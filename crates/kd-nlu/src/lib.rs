@@ -12,8 +12,10 @@
 //! - [`model`]: text classifiers for kd-core (encoder + head, packed batches, MiniLM init).
 //! - [`task`]: text classification tasks, their config and scores.
 //! - [`tasks`]: the registered NLU tasks.
+//! - [`distill_text`]: text dataset distillation (`rotten-tomatoes-distill`).
 #![warn(missing_docs)]
 pub mod datasets;
+pub mod distill_text;
 pub mod encoder;
 pub mod glue;
 pub mod model;

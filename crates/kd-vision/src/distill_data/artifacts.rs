@@ -43,7 +43,7 @@ impl Normalisation {
 pub fn save(set: &SyntheticSet, norm: Normalisation, path: &Path) -> anyhow::Result<()> {
     let cpu = |t: &Tensor| t.to_device(Device::Cpu).to_kind(Kind::Float).contiguous();
     let tensors = [
-        ("images", cpu(&norm.invert(&set.images))),
+        ("images", cpu(&norm.invert(&set.inputs))),
         ("labels", cpu(&set.labels)),
         ("step_sizes", cpu(&set.step_sizes)),
     ];
@@ -99,7 +99,7 @@ pub fn load(path: &Path, norm: Normalisation, device: Device) -> Result<Syntheti
         ));
     }
     Ok(SyntheticSet {
-        images: norm.apply(&images),
+        inputs: norm.apply(&images),
         labels,
         step_sizes: steps,
     })
@@ -121,7 +121,7 @@ const HEADER_H: i32 = 26;
 /// [0, 1]. `title` goes on top.
 pub fn write_grid(set: &SyntheticSet, title: &str, path: &Path) -> anyhow::Result<()> {
     ensure_font()?;
-    let images = set.images.to_device(Device::Cpu).to_kind(Kind::Float);
+    let images = set.inputs.to_device(Device::Cpu).to_kind(Kind::Float);
     let labels = set.labels.to_device(Device::Cpu).to_kind(Kind::Float);
     let n = images.size()[0] as i32;
     let cols = if n <= 20 { n.min(5) } else { 10 };
@@ -207,7 +207,7 @@ mod tests {
     fn set(n: i64) -> SyntheticSet {
         tch::manual_seed(1);
         SyntheticSet {
-            images: Tensor::randn([n, 1, 28, 28], (Kind::Float, Device::Cpu)),
+            inputs: Tensor::randn([n, 1, 28, 28], (Kind::Float, Device::Cpu)),
             labels: Tensor::randn([n, 10], (Kind::Float, Device::Cpu)).softmax(-1, Kind::Float),
             step_sizes: Tensor::from_slice(&[0.01f32, 0.02, 0.03]),
         }
@@ -224,7 +224,7 @@ mod tests {
         let path = dir.path().join(DATA_FILE);
         save(&original, norm, &path).unwrap();
         let back = load(&path, norm, Device::Cpu).unwrap();
-        assert!(back.images.allclose(&original.images, 1e-5, 1e-5, false));
+        assert!(back.inputs.allclose(&original.inputs, 1e-5, 1e-5, false));
         assert!(back.labels.allclose(&original.labels, 1e-6, 1e-6, false));
         assert_eq!(
             Vec::<f32>::try_from(&back.step_sizes).unwrap(),

@@ -6,6 +6,8 @@
 //! conv 5x5 -> ReLU -> max-pool -> linear 400-120 -> ReLU -> linear 120-84 -> ReLU -> linear
 //! 84-10; weights Kaiming-uniform (bound sqrt(6 / fan_in)), convolution biases zero, linear
 //! biases uniform within 1 / sqrt(fan_in), as tch's layers initialise them.
+pub use kd_core::distill_data::bilevel::soft_cross_entropy;
+use kd_core::distill_data::bilevel::FunctionalNet;
 use tch::nn::init::{init, Init, DEFAULT_KAIMING_UNIFORM};
 use tch::{Device, Kind, Tensor};
 
@@ -68,13 +70,22 @@ pub fn forward(p: &[Tensor], x: &Tensor) -> Tensor {
     h.linear(&p[8], Some(&p[9]))
 }
 
-/// Mean cross-entropy of `logits` against target distributions `targets` (`[n, classes]`;
-/// one-hot rows give the usual hard-label loss), in the precision of `logits`.
-pub fn soft_cross_entropy(logits: &Tensor, targets: &Tensor) -> Tensor {
-    let kind = logits.kind();
-    -(targets * logits.log_softmax(-1, kind))
-        .sum_dim_intlist(-1, false, kind)
-        .mean(kind)
+/// The classic LeNet-5 as a [`FunctionalNet`] ([`init_params`], [`forward`]).
+#[derive(Debug, Clone, Copy)]
+pub struct LeNet5;
+
+impl FunctionalNet for LeNet5 {
+    fn classes(&self) -> i64 {
+        CLASSES
+    }
+
+    fn init_params(&self, device: Device) -> Vec<Tensor> {
+        init_params(device)
+    }
+
+    fn forward(&self, params: &[Tensor], inputs: &Tensor) -> Tensor {
+        forward(params, inputs)
+    }
 }
 
 #[cfg(test)]

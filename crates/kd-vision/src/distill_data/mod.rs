@@ -9,13 +9,14 @@
 //!   also allow fewer images than classes.
 //!
 //! Modules: [`functional`] (LeNet-5 over explicit parameter tensors), [`bilevel`] (inner and
-//! outer loops, evaluation), [`method`] (the `domain = "distill-data"` methods), [`config`]
-//! (task keys), [`artifacts`] (safetensors file and PNG grid), [`task`] (the harness tasks).
+//! outer loops, evaluation: kd-core's, shared with kd-nlu's text distillation), [`method`]
+//! (the `domain = "distill-data"` methods, kd-core's), [`config`] (task keys), [`artifacts`]
+//! (safetensors file and PNG grid), [`task`] (the harness tasks).
 pub mod artifacts;
 pub mod bilevel;
 pub mod config;
 pub mod functional;
-pub mod method;
+pub use kd_core::distill_data::method;
 pub mod task;
 
 pub use method::{check_distill_method, distill_method_tables, is_distill_method};

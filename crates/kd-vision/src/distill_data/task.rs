@@ -9,9 +9,12 @@
 //! one point per `log_every` outer steps. Artifacts (not for `full_data`):
 //! `distilled.safetensors` and `distilled.png` (see [`super::artifacts`]).
 use super::artifacts::{self, Normalisation, DATA_FILE, GRID_FILE};
-use super::bilevel::{distill, evaluate, fresh_inits, DistillSettings, Learn};
+use super::bilevel::{
+    accuracy_scores, cyclic_classes, distill, evaluate, fresh_inits, pick_per_class,
+    DistillSettings, Learn,
+};
 use super::config::DistillConfig;
-use super::functional::{init_params, CLASSES};
+use super::functional::{init_params, LeNet5, CLASSES};
 use super::method::{distill_method_names, is_distill_method, DataKind, DistillMethod, Labels};
 use crate::models::LeNet;
 use kd_core::device::parse_device;
@@ -61,54 +64,10 @@ pub fn distill_tasks() -> Vec<Arc<dyn Task>> {
     ]
 }
 
-fn mean_std(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = if values.len() > 1 {
-        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (mean, var.sqrt())
-}
-
-fn accuracy_scores(accs: &[f64]) -> Vec<(String, f64)> {
-    let (mean, std) = mean_std(accs);
-    let min = accs.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = accs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    vec![
-        ("acc_mean".into(), mean),
-        ("acc_std".into(), std),
-        ("acc_min".into(), min),
-        ("acc_max".into(), max),
-    ]
-}
-
-/// Image `i` of a set of `n` gets class `i mod 10`.
-fn cyclic_classes(n: usize, device: Device) -> Tensor {
-    Tensor::arange(n as i64, (Kind::Int64, device)).remainder(CLASSES)
-}
-
 /// `n` random training images, image `i` of class `i mod 10` (as far as the class has images).
 fn random_real(x: &Tensor, y: &Tensor, n: usize) -> anyhow::Result<Tensor> {
     let labels = Vec::<i64>::try_from(y.to_device(Device::Cpu))?;
-    let order = Vec::<i64>::try_from(Tensor::randperm(
-        labels.len() as i64,
-        (Kind::Int64, Device::Cpu),
-    ))?;
-    let mut by_class: Vec<Vec<i64>> = vec![Vec::new(); CLASSES as usize];
-    for &i in &order {
-        by_class[labels[i as usize] as usize].push(i);
-    }
-    let mut picked = Vec::with_capacity(n);
-    for i in 0..n {
-        let class = &mut by_class[i % CLASSES as usize];
-        picked.push(
-            class
-                .pop()
-                .ok_or_else(|| anyhow::anyhow!("class {} has too few training images", i % 10))?,
-        );
-    }
+    let picked = pick_per_class(&labels, CLASSES, n)?;
     Ok(x.index_select(0, &Tensor::from_slice(&picked).to_device(x.device())))
 }
 
@@ -283,14 +242,14 @@ impl Task for DistillTask {
                 .map_err(anyhow::Error::msg)?
         } else {
             let n = config.images;
-            let classes = cyclic_classes(n, device);
+            let classes = cyclic_classes(n, CLASSES, device);
             let start = if method.data == DataKind::Real || config.image_init == "real" {
                 random_real(&train_x, &train_y, n)?
             } else {
                 Tensor::randn([n as i64, 1, 28, 28], (Kind::Float, device))
             };
             let learn = Learn {
-                images: method.data == DataKind::Learned,
+                inputs: method.data == DataKind::Learned,
                 labels: method.labels == Labels::Soft,
             };
             let settings = DistillSettings {
@@ -310,7 +269,7 @@ impl Task for DistillTask {
                 (ctx.progress)(&format!("outer step {step}/{total} loss {loss:.3}"));
             };
             let result = distill(
-                &start, &classes, learn, &train_x, &train_y, &settings, &report,
+                &LeNet5, &start, &classes, learn, &train_x, &train_y, &settings, &report,
             );
             for &(step, value) in &result.losses {
                 outcome.curves.push(CurvePoint {
@@ -343,7 +302,7 @@ impl Task for DistillTask {
             "{} {}: {} images, {} steps, seed {}",
             self.name,
             method.name,
-            set.images.size()[0],
+            set.inputs.size()[0],
             set.step_sizes.size()[0],
             ctx.seed
         );
@@ -352,9 +311,9 @@ impl Task for DistillTask {
         (ctx.progress)("evaluating");
         let inits = match fixed_init {
             Some(p) => vec![p],
-            None => fresh_inits(config.eval_inits, device),
+            None => fresh_inits(&LeNet5, config.eval_inits, device),
         };
-        let accs = evaluate(&set, &inits, &test_x, &test_y);
+        let accs = evaluate(&LeNet5, &set, &inits, &test_x, &test_y);
         let mut scores = accuracy_scores(&accs);
         scores.append(&mut outcome.scores);
         outcome.scores = scores;

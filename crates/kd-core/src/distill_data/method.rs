@@ -3,19 +3,19 @@
 use serde::Deserialize;
 use toml::{Table, Value};
 
-/// The built-in dataset-distillation methods (`crates/kd-vision/distill-methods.toml`).
+/// The built-in dataset-distillation methods (`crates/kd-core/distill-methods.toml`).
 pub const DISTILL_METHODS_TOML: &str = include_str!("../../distill-methods.toml");
 
 /// The `domain` value of dataset-distillation methods.
 pub const DOMAIN: &str = "distill-data";
 
-/// What a method trains the evaluated LeNets on.
+/// What a method trains the evaluated networks on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DataKind {
-    /// Synthetic images learned by the bi-level optimisation.
+    /// Synthetic examples (images, embedded sentences) learned by the bi-level optimisation.
     Learned,
-    /// Real training images chosen at random; only the step sizes are learned.
+    /// Real training examples chosen at random; only the step sizes are learned.
     Real,
     /// The whole training set (ordinary training).
     Full,
@@ -25,9 +25,9 @@ pub enum DataKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Labels {
-    /// Image `i` has class `i mod 10`.
+    /// Example `i` has class `i mod classes`.
     Hard,
-    /// Each image's label is the softmax of learned logits.
+    /// Each example's label is the softmax of learned logits.
     Soft,
 }
 
@@ -102,7 +102,7 @@ pub fn distill_method_tables() -> Vec<(String, Table)> {
         .into_iter()
         .map(|(name, value)| match value {
             Value::Table(t) => (name, t),
-            _ => panic!("kd-vision distill-methods.toml: [{name}] must be a table"),
+            _ => panic!("kd-core distill-methods.toml: [{name}] must be a table"),
         })
         .collect()
 }
