@@ -46,6 +46,10 @@ impl Loss for HintonKd {
         true
     }
 
+    fn teacher_logits_suffice(&self) -> bool {
+        true
+    }
+
     fn compute(&self, inputs: &LossInputs) -> Tensor {
         let teacher = inputs.expect_teacher("kd");
         hinton_kd_loss(&inputs.student.logits, &teacher.logits, self.temperature)
