@@ -1,5 +1,5 @@
 //! End-to-end: the `nlu` suite fine-tunes MiniLM slices on real Rotten Tomatoes snippets
-//! with every method of the `nlu` suite, and a GLUE task runs from files in the official layout (written
+//! with every method of the `nlu` suite (teacher logits computed once and cached), and a GLUE task runs from files in the official layout (written
 //! here) and is scored with its official metric; an absent GLUE task is skipped.
 mod common;
 use common::*;
@@ -39,6 +39,8 @@ fn the_nlu_suite_methods_learn_sentiment() {
         "run",
         "--suite",
         "nlu",
+        "--tasks",
+        "rotten-tomatoes",
         "--seeds",
         "0",
         "--jobs",
@@ -52,6 +54,17 @@ fn the_nlu_suite_methods_learn_sentiment() {
     let (header, runs) = read_csv(&results.join("runs.csv"));
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     assert_eq!(runs.len(), 10, "one run per method");
+    // The logit-only methods learn from training-set logits kept next to their teacher: one
+    // file for the teacher (`kd`, `cont_kd`) and one for DWT's weak teacher (`dwt`,
+    // `dwt:no_remap`); `ckd` reads hidden states and runs the teacher itself.
+    let logits = std::fs::read_dir(results.join("cache/teachers"))
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().ends_with(".logits.safetensors")
+        })
+        .count();
+    assert_eq!(logits, 2, "cached teacher logits");
     for row in &runs {
         assert_eq!(row[col("status")], "ok", "{row:?}");
     }

@@ -48,21 +48,29 @@ impl Split {
         })
     }
 
-    /// Shuffled batches for one training epoch; drops nothing (the last batch may be smaller).
-    /// The permutation comes from `rng`, so data order is reproducible per run seed.
-    pub fn shuffled_batches(&self, batch_size: usize, rng: &mut Pcg64) -> Vec<(Tensor, Tensor)> {
+    /// The example indices (int64, on the split's device) of one training epoch's shuffled
+    /// batches; drops nothing (the last batch may be smaller). The permutation comes from
+    /// `rng`, so data order is reproducible per run seed.
+    pub fn shuffled_indices(&self, batch_size: usize, rng: &mut Pcg64) -> Vec<Tensor> {
         let mut order: Vec<i64> = (0..self.len() as i64).collect();
         order.shuffle(rng);
         let device = self.x.device();
         order
             .chunks(batch_size.max(1))
-            .map(|chunk| {
-                let index = Tensor::from_slice(chunk).to_device(device);
-                (
-                    self.x.index_select(0, &index),
-                    self.y.index_select(0, &index),
-                )
-            })
+            .map(|chunk| Tensor::from_slice(chunk).to_device(device))
+            .collect()
+    }
+
+    /// The inputs and labels of the examples at `index` (int64).
+    pub fn select(&self, index: &Tensor) -> (Tensor, Tensor) {
+        (self.x.index_select(0, index), self.y.index_select(0, index))
+    }
+
+    /// Shuffled batches for one training epoch: [`Split::shuffled_indices`]' batches, selected.
+    pub fn shuffled_batches(&self, batch_size: usize, rng: &mut Pcg64) -> Vec<(Tensor, Tensor)> {
+        self.shuffled_indices(batch_size, rng)
+            .iter()
+            .map(|index| self.select(index))
             .collect()
     }
 }

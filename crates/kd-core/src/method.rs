@@ -282,6 +282,14 @@ impl MethodSpec {
         Ok(())
     }
 
+    /// True when every term that needs a teacher reads only its logits (see
+    /// [`crate::losses::Loss::teacher_logits_suffice`]).
+    pub fn teacher_logits_suffice(&self) -> bool {
+        self.terms
+            .iter()
+            .all(|t| !t.loss.needs_teacher() || t.loss.teacher_logits_suffice())
+    }
+
     /// Lets every term create its own parameters under `aux` (see [`Loss::prepare`]).
     pub fn prepare(
         &self,

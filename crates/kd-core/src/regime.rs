@@ -6,11 +6,11 @@ use crate::remap::remap_parameters;
 use crate::seeding::{seed_torch, stream};
 use crate::teacher_cache::TeacherCache;
 use crate::train::{
-    train_classifier, train_together, EpochRecord, Learner, TeacherRef, TrainError, TrainJob,
-    TrainReport, TrainSettings,
+    train_classifier, train_together, training_logits, EpochRecord, Learner, TeacherRef,
+    TrainError, TrainJob, TrainReport, TrainSettings,
 };
 use serde::{Deserialize, Serialize};
-use tch::{nn, Device};
+use tch::{nn, Device, Tensor};
 
 /// Builds a model's layers under a var-store path.
 pub type ModelBuilder<'a> = &'a dyn Fn(&nn::Path) -> Box<dyn Classifier>;
@@ -77,6 +77,8 @@ struct Frozen {
     vs: nn::VarStore,
     model: Box<dyn Classifier>,
     report: TrainReport,
+    /// Its key in the setup's cache, when it is kept there (its logits are then kept too).
+    cache_key: Option<String>,
 }
 
 /// Trains with cross-entropy alone (or loads from the cache) reference model `member` of
@@ -139,7 +141,32 @@ fn reference_model(
         }
     }
     vs.freeze();
-    Ok(Frozen { vs, model, report })
+    Ok(Frozen {
+        vs,
+        model,
+        report,
+        cache_key: setup.cache.is_some().then_some(key),
+    })
+}
+
+/// `teacher`'s logits on every training example, read from the cache next to the teacher's
+/// weights when it is kept there, else computed.
+fn teacher_logits(setup: &ClassificationSetup, teacher: &Frozen) -> Result<Tensor, TrainError> {
+    let train = &setup.data.train;
+    let compute = || {
+        Ok::<_, TrainError>(training_logits(
+            teacher.model.as_ref(),
+            train,
+            setup.settings.eval_batch_size,
+        ))
+    };
+    let logits = match (setup.cache, &teacher.cache_key) {
+        (Some(cache), Some(key)) => {
+            cache.get_or_compute_logits(key, train.len() as i64, compute)?
+        }
+        _ => compute()?,
+    };
+    Ok(logits.to_device(train.x.device()))
 }
 
 /// Trains a fresh model of `arch` with `method` against frozen `teachers`.
@@ -155,6 +182,16 @@ fn distil(
     role: &str,
     on_epoch: EpochSink,
 ) -> Result<Frozen, TrainError> {
+    // Without augmentation a frozen teacher's outputs on an example never change: when the
+    // objective reads only its logits, they are computed once instead of on every batch.
+    let logits = if method.teacher_logits_suffice() && setup.settings.augment.is_none() {
+        teachers
+            .iter()
+            .map(|t| teacher_logits(setup, t))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        vec![]
+    };
     seed_torch(torch_seed);
     let vs = nn::VarStore::new(setup.device);
     let model = match arch {
@@ -165,16 +202,33 @@ fn distil(
         remap_parameters(from, &vs).map_err(|e| TrainError::Other(anyhow::anyhow!(e)))?;
     }
     let mut rng = stream(setup.seed, order);
-    let job = TrainJob {
+    let learner = Learner {
         model: model.as_ref(),
         vs: &vs,
-        data: setup.data,
-        settings: setup.settings,
         method,
-        teachers: teachers.iter().map(|t| t.model.as_ref()).collect(),
+        teachers: if logits.is_empty() {
+            teachers
+                .iter()
+                .map(|t| TeacherRef::Frozen(t.model.as_ref()))
+                .collect()
+        } else {
+            logits.iter().map(TeacherRef::Logits).collect()
+        },
     };
-    let report = train_classifier(job, &mut rng, &mut |r| on_epoch(role, r))?;
-    Ok(Frozen { vs, model, report })
+    let report = train_together(
+        vec![learner],
+        setup.data,
+        setup.settings,
+        &mut rng,
+        &mut |_, r| on_epoch(role, r),
+    )?
+    .remove(0);
+    Ok(Frozen {
+        vs,
+        model,
+        report,
+        cache_key: None,
+    })
 }
 
 /// Both sides of a co-training, as cached.
@@ -372,6 +426,7 @@ pub fn run_classification(
 mod tests {
     use super::*;
     use crate::data::{split_from_vecs, Dataset};
+    use crate::method::builtin_method_tables;
     use crate::model::Forward;
     use crate::optim::OptimSettings;
     use tch::nn::Module;
@@ -666,5 +721,146 @@ mod tests {
         // Recomputed without the cache, the small side is the same (seeded) training.
         let (again, _) = run(&small, None);
         assert_eq!(again.report, s.report);
+    }
+
+    /// A student trained against `teacher` (live, or its precomputed logits) from a fixed
+    /// initialisation and data order: every epoch's record.
+    fn kd_student(teacher: &dyn Classifier, precomputed: bool) -> Vec<EpochRecord> {
+        let data = blobs();
+        let settings = TrainSettings {
+            epochs: 3,
+            batch_size: 16,
+            eval_batch_size: 64,
+            optim: OptimSettings {
+                optimizer: "adam".into(),
+                lr: 0.01,
+                momentum: 0.0,
+                weight_decay: 0.0,
+                nesterov: false,
+                lr_schedule: "constant".into(),
+            },
+            augment: None,
+            confusion: false,
+        };
+        let kd = method(
+            "regime = 'one_way'\nlosses.ce = { weight = 0.1 }\nlosses.kd = { weight = 0.9 }",
+        );
+        let logits = crate::train::training_logits(teacher, &data.train, 64);
+        assert_eq!(logits.size(), [200, 2]);
+        crate::seeding::seed_torch(11);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let student = tiny(4)(&vs.root());
+        let learner = Learner {
+            model: student.as_ref(),
+            vs: &vs,
+            method: &kd,
+            teachers: vec![if precomputed {
+                TeacherRef::Logits(&logits)
+            } else {
+                TeacherRef::Frozen(teacher)
+            }],
+        };
+        let mut reports = train_together(
+            vec![learner],
+            &data,
+            &settings,
+            &mut stream(5, "o"),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        reports.remove(0).epochs
+    }
+
+    #[test]
+    fn precomputed_teacher_logits_train_like_the_live_teacher() {
+        crate::seeding::seed_torch(3);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let teacher = tiny(16)(&vs.root());
+        let (live, cached) = (
+            kd_student(teacher.as_ref(), false),
+            kd_student(teacher.as_ref(), true),
+        );
+        assert_eq!(live.len(), 3);
+        for (a, b) in live.iter().zip(&cached) {
+            assert!((a.train_loss - b.train_loss).abs() < 1e-5, "{a:?} vs {b:?}");
+            assert!((a.val_loss - b.val_loss).abs() < 1e-5, "{a:?} vs {b:?}");
+        }
+        // The teacher matters: a different one gives a different training.
+        crate::seeding::seed_torch(4);
+        let other_path = vs.root() / "other";
+        let other = tiny(16)(&other_path);
+        let moved = kd_student(other.as_ref(), true);
+        assert!((moved[0].train_loss - live[0].train_loss).abs() > 1e-3);
+    }
+
+    #[test]
+    fn teacher_logits_are_cached_next_to_the_teacher_and_safe_to_delete() {
+        let logit_only = |name: &str| {
+            let table = builtin_method_tables()
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .unwrap()
+                .1;
+            MethodSpec::from_table(name, &table)
+                .unwrap()
+                .teacher_logits_suffice()
+        };
+        for name in ["kd", "cont_kd", "dkd", "dwt", "multi_teacher", "student"] {
+            assert!(logit_only(name), "{name}");
+        }
+        for name in ["ckd", "fitnet", "at"] {
+            assert!(!logit_only(name), "{name}");
+        }
+
+        let dir = tempfile::tempdir().unwrap();
+        let cache = TeacherCache::new(dir.path());
+        let files = |suffix: &str| -> Vec<std::path::PathBuf> {
+            let mut found: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.to_string_lossy().ends_with(suffix))
+                .collect();
+            found.sort();
+            found
+        };
+        let kd = method(
+            "regime = 'one_way'\nlosses.ce = { weight = 0.1 }\nlosses.kd = { weight = 0.9 }",
+        );
+        let reference = run(&kd, None).0.report;
+        assert_eq!(run(&kd, Some(&cache)).0.report, reference);
+        let logits = files(".logits.safetensors");
+        assert_eq!(logits.len(), 1, "one teacher, one logits file");
+        let stored = std::fs::read(&logits[0]).unwrap();
+        // Another logit-only method of the seed reuses them.
+        let cont = method("regime = 'one_way'\nlosses.cont_kd = {}");
+        run(&cont, Some(&cache));
+        assert_eq!(files(".logits.safetensors"), logits);
+        assert_eq!(std::fs::read(&logits[0]).unwrap(), stored);
+        // Stored logits are what the student learns from: zeroed ones change the training.
+        let zeros = tch::Tensor::zeros([200, 2], (tch::Kind::Float, Device::Cpu));
+        tch::Tensor::write_safetensors(&[("logits", &zeros)], &logits[0]).unwrap();
+        assert_ne!(run(&kd, Some(&cache)).0.report, reference);
+        // Deleted, damaged or of the wrong size: recomputed.
+        std::fs::remove_file(&logits[0]).unwrap();
+        assert_eq!(run(&kd, Some(&cache)).0.report, reference);
+        assert_eq!(std::fs::read(&logits[0]).unwrap(), stored);
+        std::fs::write(&logits[0], b"not a tensor").unwrap();
+        assert_eq!(run(&kd, Some(&cache)).0.report, reference);
+        let short = tch::Tensor::zeros([199, 2], (tch::Kind::Float, Device::Cpu));
+        tch::Tensor::write_safetensors(&[("logits", &short)], &logits[0]).unwrap();
+        assert_eq!(run(&kd, Some(&cache)).0.report, reference);
+        assert_eq!(std::fs::read(&logits[0]).unwrap(), stored);
+        // A teacher trained again discards the logits of the earlier training.
+        tch::Tensor::write_safetensors(&[("logits", &zeros)], &logits[0]).unwrap();
+        for weights in files(".safetensors") {
+            if !weights.to_string_lossy().ends_with(".logits.safetensors") {
+                std::fs::remove_file(weights).unwrap();
+            }
+        }
+        assert_eq!(run(&kd, Some(&cache)).0.report, reference);
+        assert_eq!(std::fs::read(&logits[0]).unwrap(), stored);
+        // The whole cache is safe to delete.
+        std::fs::remove_dir_all(dir.path()).unwrap();
+        assert_eq!(run(&kd, Some(&cache)).0.report, reference);
     }
 }

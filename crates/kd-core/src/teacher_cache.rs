@@ -1,11 +1,12 @@
 //! A disk cache of trained teachers, so that the `teacher` method and every distillation
-//! method of the same seed share one trained teacher. Safe to delete at any time.
+//! method of the same seed share one trained teacher (and its logits on the training set).
+//! Safe to delete at any time.
 use anyhow::Context;
 use serde::{de::DeserializeOwned, Serialize};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use tch::nn;
+use tch::{nn, Device, Tensor};
 
 /// Trained teachers stored under a folder, keyed by a hash of everything that shapes them.
 #[derive(Debug, Clone)]
@@ -50,6 +51,8 @@ impl TeacherCache {
             }
         }
         let record = train(vs)?;
+        // Logits of an earlier training of this entry no longer describe these weights.
+        let _ = std::fs::remove_file(self.logits_path(&hash));
         let tmp_weights = weights.with_extension("tmp.safetensors");
         vs.save(&tmp_weights)
             .with_context(|| format!("writing {}", tmp_weights.display()))?;
@@ -57,6 +60,45 @@ impl TeacherCache {
             .with_context(|| format!("writing {}", weights.display()))?;
         write_json(&record_path, key, "report", &record)?;
         Ok(record)
+    }
+
+    /// Returns the logits on the training set of the teacher stored under `key` (the key of
+    /// [`TeacherCache::get_or_train`]), kept next to its weights, or computes them with
+    /// `compute` and stores them. Stored logits that do not read, or do not have `rows` rows,
+    /// are recomputed; training the entry again discards them.
+    pub fn get_or_compute_logits<E>(
+        &self,
+        key: &str,
+        rows: i64,
+        compute: impl FnOnce() -> Result<Tensor, E>,
+    ) -> Result<Tensor, E>
+    where
+        E: From<anyhow::Error>,
+    {
+        let hash = key_hash(key);
+        let _lock = self.lock(&hash)?;
+        let path = self.logits_path(&hash);
+        if let Ok(stored) = Tensor::read_safetensors(&path) {
+            if let Some((_, logits)) = stored.into_iter().find(|(name, _)| name == "logits") {
+                if logits.dim() == 2 && logits.size()[0] == rows {
+                    return Ok(logits);
+                }
+            }
+        }
+        let logits = compute()?;
+        let tmp = path.with_extension("tmp.safetensors");
+        Tensor::write_safetensors(
+            &[("logits", logits.to_device(Device::Cpu).contiguous())],
+            &tmp,
+        )
+        .with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+        Ok(logits)
+    }
+
+    /// Where the training-set logits of the teacher with hash `hash` are kept.
+    fn logits_path(&self, hash: &str) -> PathBuf {
+        self.dir.join(format!("teacher-{hash}.logits.safetensors"))
     }
 
     /// Returns the stored result for `key`, or computes it with `compute` and stores it (for

@@ -223,6 +223,11 @@ pub fn evaluate(
 pub enum TeacherRef<'a> {
     /// A frozen, trained model, run in eval mode without gradients.
     Frozen(&'a dyn Classifier),
+    /// A frozen teacher's logits on every training example (row `i`: example `i` of the
+    /// training split; see [`training_logits`]), gathered for each batch instead of running
+    /// the teacher: for objectives that read only the teacher's logits
+    /// ([`MethodSpec::teacher_logits_suffice`]) on batches that are not augmented.
+    Logits(&'a Tensor),
     /// Another learner of the same training (by index), its current train-mode predictions
     /// detached: co-training.
     Peer(usize),
@@ -275,13 +280,40 @@ pub fn train_classifier(
     Ok(reports.remove(0))
 }
 
-/// The outputs of a learner's teachers on one batch (`peers`: every learner's output).
-fn teacher_outputs(learner: &Learner, x: &Tensor, peers: &[Forward]) -> Vec<Forward> {
+/// A frozen teacher's logits on every example of `split`, in order: eval mode, no gradients,
+/// `batch_size` examples at a time. What [`TeacherRef::Logits`] gathers from.
+pub fn training_logits(model: &dyn Classifier, split: &Split, batch_size: usize) -> Tensor {
+    tch::no_grad(|| {
+        let parts: Vec<Tensor> = split
+            .batches(batch_size)
+            .map(|(x, _)| model.forward(&x, false).logits)
+            .collect();
+        if parts.is_empty() {
+            Tensor::zeros([0, 0], (Kind::Float, split.x.device()))
+        } else {
+            Tensor::cat(&parts, 0)
+        }
+    })
+}
+
+/// The outputs of a learner's teachers on one batch: inputs `x`, the training examples at
+/// `index` (`peers`: every learner's output).
+fn teacher_outputs(
+    learner: &Learner,
+    x: &Tensor,
+    index: &Tensor,
+    peers: &[Forward],
+) -> Vec<Forward> {
     learner
         .teachers
         .iter()
         .map(|t| match t {
             TeacherRef::Frozen(model) => tch::no_grad(|| model.forward(x, false)),
+            TeacherRef::Logits(logits) => Forward {
+                logits: logits.index_select(0, index),
+                features: vec![],
+                mask: None,
+            },
             TeacherRef::Peer(j) => Forward {
                 logits: peers[*j].logits.detach(),
                 features: peers[*j].features.iter().map(Tensor::detach).collect(),
@@ -293,13 +325,17 @@ fn teacher_outputs(learner: &Learner, x: &Tensor, peers: &[Forward]) -> Vec<Forw
 
 /// Creates the losses' own parameters from one probe batch (before the optimisers exist).
 fn prepare_losses(learners: &[Learner], data: &Dataset) -> Result<(), TrainError> {
-    let probe = data.train.x.narrow(0, 0, data.train.len().min(2) as i64);
+    let index = Tensor::arange(
+        data.train.len().min(2) as i64,
+        (Kind::Int64, data.train.x.device()),
+    );
+    let probe = data.train.x.index_select(0, &index);
     let outputs: Vec<Forward> = learners
         .iter()
         .map(|l| tch::no_grad(|| l.model.forward(&probe, false)))
         .collect();
     for (learner, output) in learners.iter().zip(&outputs) {
-        let teachers = teacher_outputs(learner, &probe, &outputs);
+        let teachers = teacher_outputs(learner, &probe, &index, &outputs);
         learner
             .method
             .prepare(&(learner.vs.root() / AUX_PREFIX), output, &teachers)
@@ -325,6 +361,16 @@ pub fn train_together(
     if settings.epochs == 0 {
         return Err(TrainError::Other(anyhow::anyhow!(
             "epochs: expected at least 1, found 0"
+        )));
+    }
+    let precomputed = |l: &Learner| {
+        l.teachers
+            .iter()
+            .any(|t| matches!(t, TeacherRef::Logits(_)))
+    };
+    if settings.augment.is_some() && learners.iter().any(precomputed) {
+        return Err(TrainError::Other(anyhow::anyhow!(
+            "precomputed teacher logits cannot stand for a teacher on augmented batches"
         )));
     }
     prepare_losses(&learners, data)?;
@@ -356,9 +402,10 @@ pub fn train_together(
         let mut predicted: Vec<Vec<Tensor>> = learners.iter().map(|_| Vec::new()).collect();
         let mut targets = Vec::new();
         let mut lr = settings.optim.lr;
-        let batches = data.train.shuffled_batches(settings.batch_size, rng);
+        let batches = data.train.shuffled_indices(settings.batch_size, rng);
         let n_batches = batches.len();
-        for (x, y) in batches {
+        for index in batches {
+            let (x, y) = data.train.select(&index);
             let x = match &settings.augment {
                 Some(augment) => augment.apply(&x, rng),
                 None => x,
@@ -368,7 +415,7 @@ pub fn train_together(
             let outputs: Vec<Forward> =
                 learners.iter().map(|l| l.model.forward(&x, true)).collect();
             for (i, learner) in learners.iter().enumerate() {
-                let teachers = teacher_outputs(learner, &x, &outputs);
+                let teachers = teacher_outputs(learner, &x, &index, &outputs);
                 let inputs = LossInputs {
                     student: &outputs[i],
                     teachers: &teachers,

@@ -54,6 +54,10 @@ impl Loss for ContinuationKd {
         true
     }
 
+    fn teacher_logits_suffice(&self) -> bool {
+        true
+    }
+
     fn compute(&self, inputs: &LossInputs) -> Tensor {
         let teacher = inputs.expect_teacher("cont_kd");
         let t = continuation_temperature(self.t_start, self.t_end, inputs.progress);

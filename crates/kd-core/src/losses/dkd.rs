@@ -94,6 +94,10 @@ impl Loss for Dkd {
         true
     }
 
+    fn teacher_logits_suffice(&self) -> bool {
+        true
+    }
+
     fn compute(&self, inputs: &LossInputs) -> Tensor {
         let teacher = inputs.expect_teacher("dkd");
         let ramp = if self.warmup > 0.0 {

@@ -52,6 +52,10 @@ impl Loss for HintonKd {
         Ok(())
     }
 
+    fn teacher_logits_suffice(&self) -> bool {
+        true
+    }
+
     fn compute(&self, inputs: &LossInputs) -> Tensor {
         let teacher = inputs.expect_teacher("kd");
         if inputs.is_regression() {

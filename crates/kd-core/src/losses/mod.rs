@@ -70,6 +70,13 @@ impl LossInputs<'_> {
 pub trait Loss: Send + Sync + std::fmt::Debug {
     /// True when the term needs the teacher's outputs.
     fn needs_teacher(&self) -> bool;
+    /// True when the term reads nothing of the teacher but its logits (no features, no
+    /// mask), so that logits computed once per training example can replace the teacher's
+    /// forward pass on every batch (see [`crate::train::TeacherRef::Logits`]). False by
+    /// default: a term that does not say so always sees the live teacher.
+    fn teacher_logits_suffice(&self) -> bool {
+        false
+    }
     /// True when the term needs 4-D feature maps (convolutional models) from both models.
     fn needs_feature_maps(&self) -> bool {
         false

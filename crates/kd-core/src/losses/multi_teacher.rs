@@ -107,6 +107,10 @@ impl Loss for MultiTeacherKd {
         true
     }
 
+    fn teacher_logits_suffice(&self) -> bool {
+        true
+    }
+
     fn compute(&self, inputs: &LossInputs) -> Tensor {
         inputs.expect_teacher("multi_kd");
         let teachers: Vec<&Tensor> = inputs.teachers.iter().map(|t| &t.logits).collect();
