@@ -8,16 +8,18 @@
 //! - [`text`]: labelled texts and hash-based splits.
 //! - [`rotten`]: the Rotten Tomatoes sentiment task's data.
 //! - [`snli`]: the SNLI inference task's data.
+//! - [`imdb`]: the IMDB sentiment data set's official layout (from `--data-dir`).
 //! - [`glue`]: the nine GLUE tasks' official TSV files and metrics.
 //! - [`model`]: text classifiers for kd-core (encoder + head, packed batches, MiniLM init).
 //! - [`task`]: text classification tasks, their config and scores.
 //! - [`tasks`]: the registered NLU tasks.
-//! - [`distill_text`]: text dataset distillation (`rotten-tomatoes-distill`).
+//! - [`distill_text`]: text dataset distillation (`rotten-tomatoes-distill`, `imdb-distill`).
 #![warn(missing_docs)]
 pub mod datasets;
 pub mod distill_text;
 pub mod encoder;
 pub mod glue;
+pub mod imdb;
 pub mod model;
 pub mod pooling;
 pub mod rotten;

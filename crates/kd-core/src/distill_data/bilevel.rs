@@ -146,6 +146,11 @@ pub struct DistillSettings {
     pub real_batch: usize,
     /// Adam learning rate of the outer loop.
     pub outer_lr: f64,
+    /// Outer steps between two multiplications of the learning rate by `decay_factor`
+    /// (0: constant).
+    pub decay_every: usize,
+    /// Learning-rate decay factor.
+    pub decay_factor: f64,
     /// Initial inner step size.
     pub step_lr: f64,
     /// Initial logit of each example's class in a soft label.
@@ -169,8 +174,9 @@ pub struct Distilled {
 
 /// Runs the bi-level optimisation of `net` from `start` (synthetic example i of class
 /// `classes[i]`), learning what `learn` says plus the step sizes, against the real training
-/// examples `train_x` (as stored) / `train_y`. Draws from tch's global generator (seed it
-/// first).
+/// examples `train_x` (as stored) / `train_y`. The outer optimiser is Adam with first-moment
+/// decay 0.5 and a step decay of its learning rate, as in Wang et al.'s code. Draws from
+/// tch's global generator (seed it first).
 #[allow(clippy::too_many_arguments)]
 pub fn distill(
     net: &dyn FunctionalNet,
@@ -202,14 +208,21 @@ pub fn distill(
             (Kind::Float, device),
         ),
     );
-    let mut opt = nn::Adam::default()
-        .build(&vs, settings.outer_lr)
-        .expect("Adam over the distilled variables");
+    let mut opt = nn::Adam {
+        beta1: 0.5,
+        ..nn::Adam::default()
+    }
+    .build(&vs, settings.outer_lr)
+    .expect("Adam over the distilled variables");
     let n_train = train_x.size()[0];
     let mut losses = Vec::new();
     let (mut sum, mut count) = (0.0, 0usize);
     let mut diverged = None;
     for step in 1..=settings.outer_steps {
+        if settings.decay_every > 0 && step > 1 && (step - 1) % settings.decay_every == 0 {
+            let decays = ((step - 1) / settings.decay_every) as i32;
+            opt.set_lr(settings.outer_lr * settings.decay_factor.powi(decays));
+        }
         let init: Vec<Tensor> = match &settings.fixed_init {
             Some(p) => p
                 .iter()

@@ -1,5 +1,9 @@
 //! What the dataset-distillation tasks of kd-vision (images) and kd-nlu (sentences in
 //! embedding space) share: the bi-level optimisation over any [`bilevel::FunctionalNet`]
-//! ([`bilevel`]) and the `domain = "distill-data"` methods ([`method`]).
+//! ([`bilevel`]), the `domain = "distill-data"` methods ([`method`]), the shared config keys
+//! ([`config`]), the learned-data file ([`file`]) and the steps of a run ([`run`]).
 pub mod bilevel;
+pub mod config;
+pub mod file;
 pub mod method;
+pub mod run;

@@ -14,20 +14,45 @@ use std::fmt::Write as _;
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
-/// The name of the learned-data file in a run's artifact folder.
-pub const DATA_FILE: &str = "distilled.safetensors";
+pub use kd_core::distill_data::file::DATA_FILE;
+use kd_core::distill_data::file::{self, Layout};
+
 /// The name of the nearest-token readout in a run's artifact folder.
 pub const TEXT_FILE: &str = "distilled.txt";
 
+/// The inputs' name in a text task's `distilled.safetensors` (`[n, length, dim]`: any
+/// length, the embeddings' width).
+const INPUTS: &str = "embeddings";
+
 /// Writes `set` (embeddings in the standardised space of `emb`) to `path` in checkpoint units.
 pub fn save(set: &SyntheticSet, emb: &Embeddings, path: &Path) -> anyhow::Result<()> {
-    let cpu = |t: &Tensor| t.to_device(Device::Cpu).to_kind(Kind::Float).contiguous();
-    let tensors = [
-        ("embeddings", cpu(&(&set.inputs * emb.scale))),
-        ("labels", cpu(&set.labels)),
-        ("step_sizes", cpu(&set.step_sizes)),
-    ];
-    Tensor::write_safetensors(&tensors, path).with_context(|| format!("writing {}", path.display()))
+    let layout = Layout {
+        inputs: INPUTS,
+        shape: &[None, Some(emb.dim())],
+        classes: set.labels.size()[1],
+    };
+    file::save(set, &(&set.inputs * emb.scale), layout, path)
+}
+
+/// Reads a file written by [`save`] with labels over `classes`; with `emb`, the embeddings
+/// must be as wide as its and come back in its standardised space (without, the file is
+/// only checked). Errors name the file and what is wrong with it.
+pub fn load(
+    path: &Path,
+    emb: Option<&Embeddings>,
+    classes: i64,
+    device: Device,
+) -> Result<SyntheticSet, String> {
+    let layout = Layout {
+        inputs: INPUTS,
+        shape: &[None, emb.map(Embeddings::dim)],
+        classes,
+    };
+    let mut set = file::load(path, layout, device)?;
+    if let Some(emb) = emb {
+        set.inputs /= emb.scale;
+    }
+    Ok(set)
 }
 
 /// Reads a `vocab.txt` (one token a line, line i = token id i).
@@ -224,5 +249,12 @@ mod tests {
         assert!(get("embeddings").allclose(&(&inputs * emb.scale), 1e-5, 1e-5, false));
         assert_eq!(get("labels").size(), [2, 2]);
         assert_eq!(get("step_sizes").size(), [1]);
+        let back = load(&path, Some(&emb), 2, Device::Cpu).unwrap();
+        assert!(back.inputs.allclose(&inputs, 1e-5, 1e-5, false));
+        let err = load(&path, None, 3, Device::Cpu).unwrap_err();
+        assert!(
+            err.contains("'labels' has shape [2, 2], expected [2, 3]"),
+            "{err}"
+        );
     }
 }

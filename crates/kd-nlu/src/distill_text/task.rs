@@ -1,6 +1,7 @@
-//! The text dataset-distillation task `rotten-tomatoes-distill`: distil the Rotten Tomatoes
-//! training snippets into a few synthetic "sentences" (matrices of word embeddings, default 20)
-//! with soft or hard labels, train fresh sentence CNNs on them, score them on the test split.
+//! The text dataset-distillation tasks `rotten-tomatoes-distill` and `imdb-distill`: distil
+//! the training texts into a few synthetic "sentences" (matrices of word embeddings, default
+//! 20) with soft or hard labels, train fresh sentence CNNs on them, score them on the test
+//! split.
 //!
 //! Scores of a run: `acc_mean` (primary), `acc_std`, `acc_min` and `acc_max`: test accuracy
 //! of the networks trained on the result, one per evaluation initialisation; methods that
@@ -8,22 +9,22 @@
 //! `outer_loss`. Artifacts (not for `full_data`): `distilled.safetensors` and `distilled.txt`
 //! (see [`super::artifacts`]).
 use super::artifacts::{self, DATA_FILE, TEXT_FILE};
-use super::config::TextDistillConfig;
+use super::config::{BilevelConfig, TextDistillConfig, TextKeys};
 use super::net::{Embeddings, TextCnn};
 use crate::datasets::minilm_spec;
-use crate::rotten::CLASSES as CLASS_NAMES;
 use crate::task::TextSource;
-use crate::text::TextExample;
+use crate::text::{TextExample, TextSplits};
 use crate::tokenize::{TextTokenizer, PAD_ID};
 use kd_core::device::parse_device;
 use kd_core::distill_data::bilevel::{
-    accuracy, accuracy_scores, cyclic_classes, distill, evaluate, fresh_inits, pick_per_class,
-    DistillSettings, FunctionalNet, Learn,
+    accuracy, accuracy_scores, cyclic_classes, pick_per_class, FunctionalNet,
 };
-use kd_core::distill_data::method::{
-    distill_method_names, is_distill_method, DataKind, DistillMethod, Labels,
+use kd_core::distill_data::method::{DataKind, DistillMethod};
+use kd_core::distill_data::run::{
+    check_method, distill_method, empty_outcome, run_bilevel, score_set,
 };
-use kd_harness::task::{CurvePoint, MethodDef, RunContext, RunOutcome, RunStatus, Task};
+use kd_harness::task::{MethodDef, RunContext, RunOutcome, Task};
+use std::path::Path;
 use std::sync::Arc;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor};
@@ -32,20 +33,95 @@ use toml::Table;
 /// Classes of the task (rotten, fresh).
 const CLASSES: i64 = 2;
 
-/// Text dataset distillation on Rotten Tomatoes.
+/// Where a text distillation task's labelled texts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Corpus {
+    /// Rotten Tomatoes snippets (fetch: `rotten-tomatoes`), its train and test splits.
+    RottenTomatoes,
+    /// IMDB reviews from `<data-dir>/aclImdb` (cannot be fetched), the official splits.
+    Imdb,
+}
+
+impl Corpus {
+    /// Why the task cannot run with `data_dir` (the texts or MiniLM are absent), if it cannot.
+    fn missing(self, data_dir: &Path) -> Option<String> {
+        match self {
+            Corpus::RottenTomatoes => TextSource::RottenTomatoes.missing(data_dir),
+            Corpus::Imdb => {
+                let minilm = minilm_spec();
+                let reasons: Vec<String> = [
+                    (!minilm.present(data_dir)).then(|| {
+                        format!(
+                            "data set '{}' is not in {}; run `kdbench data fetch {}` (or pass \
+                             --data-dir)",
+                            minilm.name,
+                            data_dir.display(),
+                            minilm.name
+                        )
+                    }),
+                    crate::imdb::missing(data_dir),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                (!reasons.is_empty()).then(|| reasons.join("; "))
+            }
+        }
+    }
+
+    /// The labelled texts.
+    fn load(self, data_dir: &Path) -> anyhow::Result<TextSplits> {
+        match self {
+            Corpus::RottenTomatoes => crate::rotten::load_rotten_tomatoes(
+                &crate::datasets::rotten_tomatoes_spec().dir(data_dir),
+            ),
+            Corpus::Imdb => crate::imdb::load_imdb(&data_dir.join(crate::imdb::DIR)),
+        }
+    }
+}
+
+/// Text dataset distillation on one corpus.
 pub struct TextDistillTask {
     name: String,
     description: String,
+    corpus: Corpus,
     defaults: TextDistillConfig,
+}
+
+/// The default config: the shared keys at the text budget, the text keys with `seq_len`.
+fn defaults(seq_len: usize) -> TextDistillConfig {
+    TextDistillConfig {
+        bilevel: BilevelConfig {
+            outer_steps: 100,
+            outer_lr: 0.05,
+            step_lr: 0.2,
+            label_init: 2.0,
+            full_epochs: 3,
+            ..BilevelConfig::default()
+        },
+        domain: TextKeys {
+            seq_len,
+            ..TextKeys::default()
+        },
+    }
 }
 
 /// Every text dataset-distillation task.
 pub fn distill_text_tasks() -> Vec<Arc<dyn Task>> {
-    vec![Arc::new(TextDistillTask {
-        name: "rotten-tomatoes-distill".into(),
-        description: "Rotten Tomatoes (fetch: rotten-tomatoes, minilm-l6) distilled into 20 sentences of frozen MiniLM word embeddings (text dataset distillation); fresh sentence CNNs trained on them".into(),
-        defaults: TextDistillConfig::default(),
-    })]
+    vec![
+        Arc::new(TextDistillTask {
+            name: "rotten-tomatoes-distill".into(),
+            description: "Rotten Tomatoes (fetch: rotten-tomatoes, minilm-l6) distilled into 20 sentences of frozen MiniLM word embeddings (text dataset distillation); fresh sentence CNNs trained on them".into(),
+            corpus: Corpus::RottenTomatoes,
+            defaults: defaults(32),
+        }),
+        Arc::new(TextDistillTask {
+            name: "imdb-distill".into(),
+            description: "IMDB reviews (from --data-dir: aclImdb, cannot be fetched; fetch: minilm-l6) distilled into 20 sentences of frozen MiniLM word embeddings; fresh sentence CNNs trained on them".into(),
+            corpus: Corpus::Imdb,
+            defaults: defaults(128),
+        }),
+    ]
 }
 
 /// Token ids `[n, seq_len]` (special tokens dropped, cut or padded with [`PAD_ID`]) and
@@ -119,20 +195,35 @@ fn full_data(
 }
 
 impl TextDistillTask {
-    fn check_config(
+    /// The config and method of a run, checked together (a `distilled` file is only checked
+    /// for its shapes here; its width is checked against the embeddings when it is loaded).
+    fn checked(
         &self,
-        config: &TextDistillConfig,
-        method: &DistillMethod,
-    ) -> Result<(), String> {
-        let hard_learned = method.data == DataKind::Learned && method.labels == Labels::Hard;
-        if hard_learned && (config.sentences as i64) < CLASSES {
-            return Err(format!(
-                "sentences: method '{}' gives each sentence one of the {CLASSES} classes, so it \
-                 needs at least {CLASSES} sentences, found {}; fewer need soft labels (dd_soft)",
-                method.name, config.sentences
-            ));
-        }
-        Ok(())
+        config: &Table,
+        method: &MethodDef,
+    ) -> Result<(TextDistillConfig, DistillMethod), String> {
+        let config = TextDistillConfig::from_table(config)?;
+        let method = distill_method(&self.name, method)?;
+        let width = config.domain.width as i64;
+        check_method(
+            &method,
+            &config.bilevel,
+            ("sentences", config.domain.sentences),
+            CLASSES,
+            |path| {
+                let set = artifacts::load(path, None, CLASSES, Device::Cpu)?;
+                let length = set.inputs.size()[1];
+                if length < width {
+                    return Err(format!(
+                        "{}: its sentences are {length} embeddings long, shorter than the \
+                         filters' width {width}",
+                        path.display()
+                    ));
+                }
+                Ok(set)
+            },
+        )?;
+        Ok((config, method))
     }
 }
 
@@ -146,7 +237,7 @@ impl Task for TextDistillTask {
     }
 
     fn default_config(&self) -> Table {
-        Table::try_from(&self.defaults).expect("a config serialises to a table")
+        self.defaults.to_table()
     }
 
     fn primary_metric(&self) -> &str {
@@ -154,18 +245,7 @@ impl Task for TextDistillTask {
     }
 
     fn check(&self, config: &Table, method: &MethodDef) -> Result<(), String> {
-        let config = TextDistillConfig::from_table(config)?;
-        if !is_distill_method(&method.table) {
-            return Err(format!(
-                "method '{}' is not a dataset-distillation method: {} runs methods with domain = \
-                 \"distill-data\" ({})",
-                method.name,
-                self.name,
-                distill_method_names()
-            ));
-        }
-        let method = DistillMethod::from_table(&method.name, &method.table)?;
-        self.check_config(&config, &method)
+        self.checked(config, method).map(|_| ())
     }
 
     fn run(
@@ -174,50 +254,39 @@ impl Task for TextDistillTask {
         method: &MethodDef,
         ctx: &RunContext,
     ) -> anyhow::Result<RunOutcome> {
-        let config = TextDistillConfig::from_table(config).map_err(anyhow::Error::msg)?;
-        let method =
-            DistillMethod::from_table(&method.name, &method.table).map_err(anyhow::Error::msg)?;
-        self.check_config(&config, &method)
-            .map_err(anyhow::Error::msg)?;
-        if let Some(reason) = TextSource::RottenTomatoes.missing(&ctx.data_dir) {
+        let (config, method) = self.checked(config, method).map_err(anyhow::Error::msg)?;
+        if let Some(reason) = self.corpus.missing(&ctx.data_dir) {
             return Ok(RunOutcome::skipped(reason));
         }
         kd_core::set_threads(ctx.threads);
         let device = parse_device(&ctx.device).map_err(anyhow::Error::msg)?;
         tch::manual_seed(ctx.seed as i64);
+        let keys = &config.domain;
+        let bilevel = &config.bilevel;
         let minilm = minilm_spec().dir(&ctx.data_dir);
         (ctx.progress)("tokenising");
         let tokenizer =
-            TextTokenizer::from_file(&minilm.join("tokenizer.json"), Some(config.seq_len + 2))?;
-        let splits = crate::rotten::load_rotten_tomatoes(
-            &crate::datasets::rotten_tomatoes_spec().dir(&ctx.data_dir),
-        )?;
-        let (train_x, train_y) = encode_split(&tokenizer, &splits.train, config.seq_len)?;
-        let (test_x, test_y) = encode_split(&tokenizer, &splits.test, config.seq_len)?;
+            TextTokenizer::from_file(&minilm.join("tokenizer.json"), Some(keys.seq_len + 2))?;
+        let splits = self.corpus.load(&ctx.data_dir)?;
+        let (train_x, train_y) = encode_split(&tokenizer, &splits.train, keys.seq_len)?;
+        let (test_x, test_y) = encode_split(&tokenizer, &splits.test, keys.seq_len)?;
         let (train_x, train_y) = (train_x.to_device(device), train_y.to_device(device));
         let (test_x, test_y) = (test_x.to_device(device), test_y.to_device(device));
         let net = TextCnn {
             embeddings: Embeddings::from_checkpoint(&minilm.join("model.safetensors"), device)?,
-            filters: config.filters as i64,
-            width: config.width as i64,
+            filters: keys.filters as i64,
+            width: keys.width as i64,
             classes: CLASSES,
         };
 
-        let mut outcome = RunOutcome {
-            status: RunStatus::Ok,
-            scores: vec![],
-            curves: vec![],
-            params_student: Some(net.param_count()),
-            params_teacher: None,
-            message: String::new(),
-        };
+        let mut outcome = empty_outcome(net.param_count());
         if method.data == DataKind::Full {
             let accs = full_data(
                 &net,
                 (&train_x, &train_y),
                 (&test_x, &test_y),
-                config.full_epochs,
-                config.full_inits,
+                bilevel.full_epochs,
+                bilevel.full_inits,
                 device,
                 ctx.progress,
             );
@@ -225,98 +294,77 @@ impl Task for TextDistillTask {
             return Ok(outcome);
         }
 
-        let fixed_init = config.fixed_init.then(|| net.init_params(device));
-        let n = config.sentences;
-        let classes = cyclic_classes(n, CLASSES, device);
-        let start = if method.data == DataKind::Real || config.sentence_init == "real" {
-            let labels = Vec::<i64>::try_from(train_y.to_device(Device::Cpu))?;
-            let picked = pick_per_class(&labels, CLASSES, n)?;
-            net.embed(&train_x.index_select(0, &Tensor::from_slice(&picked).to_device(device)))
-        } else {
-            Tensor::randn(
-                [n as i64, config.seq_len as i64, net.embeddings.dim()],
-                (Kind::Float, device),
+        let fixed_init = bilevel.fixed_init.then(|| net.init_params(device));
+        let set = if !bilevel.distilled.is_empty() {
+            outcome.message = format!("trained on {}", bilevel.distilled);
+            artifacts::load(
+                Path::new(&bilevel.distilled),
+                Some(&net.embeddings),
+                CLASSES,
+                device,
             )
-        };
-        let learn = Learn {
-            inputs: method.data == DataKind::Learned,
-            labels: method.labels == Labels::Soft,
-        };
-        let settings = DistillSettings {
-            outer_steps: config.outer_steps,
-            inner_steps: config.inner_steps,
-            real_batch: config.real_batch,
-            outer_lr: config.outer_lr,
-            step_lr: config.step_lr,
-            label_init: config.label_init,
-            fixed_init: fixed_init
-                .as_ref()
-                .map(|p| p.iter().map(Tensor::copy).collect()),
-            log_every: config.log_every,
-        };
-        let total = config.outer_steps;
-        let report = |step: usize, loss: f64| {
-            (ctx.progress)(&format!("outer step {step}/{total} loss {loss:.3}"));
-        };
-        let result = distill(
-            &net, &start, &classes, learn, &train_x, &train_y, &settings, &report,
-        );
-        for &(step, value) in &result.losses {
-            outcome.curves.push(CurvePoint {
-                step: step as u64,
-                split: "train".into(),
-                metric: "outer_loss".into(),
-                value,
-            });
-        }
-        if let Some(step) = result.diverged {
-            outcome.status = RunStatus::Diverged;
-            outcome.message = format!(
-                "the outer loss became NaN or infinite at outer step {step} (try a smaller \
-                 step_lr or outer_lr)"
+            .map_err(anyhow::Error::msg)?
+        } else {
+            let n = keys.sentences;
+            let classes = cyclic_classes(n, CLASSES, device);
+            let start = if method.data == DataKind::Real || keys.sentence_init == "real" {
+                let labels = Vec::<i64>::try_from(train_y.to_device(Device::Cpu))?;
+                let picked = pick_per_class(&labels, CLASSES, n)?;
+                net.embed(&train_x.index_select(0, &Tensor::from_slice(&picked).to_device(device)))
+            } else {
+                Tensor::randn(
+                    [n as i64, keys.seq_len as i64, net.embeddings.dim()],
+                    (Kind::Float, device),
+                )
+            };
+            let learned = run_bilevel(
+                &net,
+                &start,
+                &classes,
+                &method,
+                (&train_x, &train_y),
+                bilevel,
+                fixed_init.as_deref(),
+                &mut outcome,
+                ctx.progress,
             );
-            return Ok(outcome);
-        }
-        if let Some(&(_, last)) = result.losses.last() {
-            outcome.scores.push(("outer_loss".into(), last));
-        }
-        let set = result.set;
-        outcome.scores.push((
-            "step_size_mean".into(),
-            set.step_sizes.mean(Kind::Float).double_value(&[]),
-        ));
+            match learned {
+                Some(set) => set,
+                None => return Ok(outcome),
+            }
+        };
         std::fs::create_dir_all(&ctx.artifact_dir)?;
         artifacts::save(&set, &net.embeddings, &ctx.artifact_dir.join(DATA_FILE))?;
         let vocab = artifacts::read_vocab(&minilm.join("vocab.txt"))?;
+        let size = set.inputs.size();
         let title = format!(
             "{} {}, seed {}: {} sentences of {} embeddings, {} inner steps (mean size {:.4})",
             self.name,
             method.name,
             ctx.seed,
-            n,
-            config.seq_len,
-            config.inner_steps,
+            size[0],
+            size[1],
+            set.step_sizes.size()[0],
             set.step_sizes.mean(Kind::Float).double_value(&[])
         );
         let text = artifacts::readout(
             &set,
             &net.embeddings,
             &vocab,
-            &CLASS_NAMES,
-            config.nearest,
+            &splits.classes,
+            keys.nearest,
             &title,
         );
         kd_harness::store::write_atomic(&ctx.artifact_dir.join(TEXT_FILE), text.as_bytes())?;
-
-        (ctx.progress)("evaluating");
-        let inits = match fixed_init {
-            Some(p) => vec![p],
-            None => fresh_inits(&net, config.eval_inits, device),
-        };
-        let accs = evaluate(&net, &set, &inits, &test_x, &test_y);
-        let mut scores = accuracy_scores(&accs);
-        scores.append(&mut outcome.scores);
-        outcome.scores = scores;
+        score_set(
+            &net,
+            &set,
+            fixed_init,
+            bilevel.eval_inits,
+            (&test_x, &test_y),
+            &mut outcome,
+            ctx.progress,
+        );
         Ok(outcome)
     }
 }

@@ -7,16 +7,23 @@
 //! `step_sizes` (`[inner_steps]`, the learned step size of each training step).
 use super::bilevel::SyntheticSet;
 use super::functional::CLASSES;
-use anyhow::Context;
 use kd_harness::plot::{encode_png, ensure_font, FONT};
 use plotters::prelude::*;
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
-/// The name of the learned-data file in a run's artifact folder.
-pub const DATA_FILE: &str = "distilled.safetensors";
+pub use kd_core::distill_data::file::DATA_FILE;
+use kd_core::distill_data::file::{self, Layout};
+
 /// The name of the image grid in a run's artifact folder.
 pub const GRID_FILE: &str = "distilled.png";
+
+/// What an image task's `distilled.safetensors` holds.
+const LAYOUT: Layout = Layout {
+    inputs: "images",
+    shape: &[Some(1), Some(28), Some(28)],
+    classes: CLASSES,
+};
 
 /// Pixel normalisation of a data set: the network sees `(pixel - mean) / std`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,68 +48,15 @@ impl Normalisation {
 
 /// Writes `set` (images in the normalised space) to `path` in pixel units.
 pub fn save(set: &SyntheticSet, norm: Normalisation, path: &Path) -> anyhow::Result<()> {
-    let cpu = |t: &Tensor| t.to_device(Device::Cpu).to_kind(Kind::Float).contiguous();
-    let tensors = [
-        ("images", cpu(&norm.invert(&set.inputs))),
-        ("labels", cpu(&set.labels)),
-        ("step_sizes", cpu(&set.step_sizes)),
-    ];
-    Tensor::write_safetensors(&tensors, path).with_context(|| format!("writing {}", path.display()))
+    file::save(set, &norm.invert(&set.inputs), LAYOUT, path)
 }
 
 /// Reads a file written by [`save`] and returns the set in the normalised space of `norm`.
 /// Errors name the file and what is wrong with it.
 pub fn load(path: &Path, norm: Normalisation, device: Device) -> Result<SyntheticSet, String> {
-    let name = path.display();
-    let tensors = Tensor::read_safetensors(path).map_err(|e| format!("{name}: {e}"))?;
-    let get = |key: &str| {
-        tensors
-            .iter()
-            .find(|(n, _)| n == key)
-            .map(|(_, t)| t.to_kind(Kind::Float).to_device(device))
-            .ok_or_else(|| {
-                format!("{name}: no tensor named '{key}' (expected images, labels and step_sizes)")
-            })
-    };
-    let (images, labels, steps) = (get("images")?, get("labels")?, get("step_sizes")?);
-    let n = images.size().first().copied().unwrap_or(0);
-    if images.size() != [n, 1, 28, 28] || n == 0 {
-        return Err(format!(
-            "{name}: 'images' has shape {:?}, expected [n, 1, 28, 28]",
-            images.size()
-        ));
-    }
-    if labels.size() != [n, CLASSES] {
-        return Err(format!(
-            "{name}: 'labels' has shape {:?}, expected [{n}, {CLASSES}]",
-            labels.size()
-        ));
-    }
-    if steps.dim() != 1 || steps.size()[0] == 0 {
-        return Err(format!(
-            "{name}: 'step_sizes' has shape {:?}, expected [inner_steps]",
-            steps.size()
-        ));
-    }
-    let row_sums = labels.sum_dim_intlist(-1, false, Kind::Float);
-    let bad_rows = (row_sums - 1.0).abs().gt(1e-3).any().int64_value(&[]) != 0;
-    if bad_rows || labels.lt(0.0).any().int64_value(&[]) != 0 {
-        return Err(format!(
-            "{name}: every row of 'labels' must be a distribution (non-negative, summing to 1)"
-        ));
-    }
-    if images.isfinite().logical_not().any().int64_value(&[]) != 0
-        || steps.isfinite().logical_not().any().int64_value(&[]) != 0
-    {
-        return Err(format!(
-            "{name}: 'images' or 'step_sizes' hold a NaN or infinity"
-        ));
-    }
-    Ok(SyntheticSet {
-        inputs: norm.apply(&images),
-        labels,
-        step_sizes: steps,
-    })
+    let mut set = file::load(path, LAYOUT, device)?;
+    set.inputs = norm.apply(&set.inputs);
+    Ok(set)
 }
 
 const SCALE: i32 = 3;

@@ -9,17 +9,17 @@
 //! one point per `log_every` outer steps. Artifacts (not for `full_data`):
 //! `distilled.safetensors` and `distilled.png` (see [`super::artifacts`]).
 use super::artifacts::{self, Normalisation, DATA_FILE, GRID_FILE};
-use super::bilevel::{
-    accuracy_scores, cyclic_classes, distill, evaluate, fresh_inits, pick_per_class,
-    DistillSettings, Learn,
-};
-use super::config::DistillConfig;
+use super::bilevel::{accuracy_scores, cyclic_classes, pick_per_class};
+use super::config::{BilevelConfig, DistillConfig, ImageKeys};
 use super::functional::{init_params, LeNet5, CLASSES};
-use super::method::{distill_method_names, is_distill_method, DataKind, DistillMethod, Labels};
+use super::method::{DataKind, DistillMethod};
 use crate::models::LeNet;
 use kd_core::device::parse_device;
+use kd_core::distill_data::run::{
+    check_method, distill_method, empty_outcome, run_bilevel, score_set,
+};
 use kd_core::model::Classifier;
-use kd_harness::task::{CurvePoint, MethodDef, RunContext, RunOutcome, RunStatus, Task};
+use kd_harness::task::{MethodDef, RunContext, RunOutcome, Task};
 use std::path::Path;
 use std::sync::Arc;
 use tch::nn::OptimizerConfig;
@@ -37,6 +37,17 @@ pub struct DistillTask {
     defaults: DistillConfig,
 }
 
+/// The default config of a task distilling into `images` images.
+fn defaults(images: usize) -> DistillConfig {
+    DistillConfig {
+        bilevel: BilevelConfig::default(),
+        domain: ImageKeys {
+            images,
+            ..ImageKeys::default()
+        },
+    }
+}
+
 /// Every dataset-distillation task.
 pub fn distill_tasks() -> Vec<Arc<dyn Task>> {
     vec![
@@ -44,22 +55,19 @@ pub fn distill_tasks() -> Vec<Arc<dyn Task>> {
             name: "mnist-distill".into(),
             description: "MNIST (fetch: mnist) distilled into a few images (dataset distillation, hard or soft labels); fresh LeNet-5s trained on them".into(),
             data: "mnist",
-            defaults: DistillConfig::default(),
+            defaults: defaults(10),
         }),
         Arc::new(DistillTask {
             name: "mnist-distill-5".into(),
             description: "MNIST (fetch: mnist) distilled into 5 images, fewer than classes (soft labels only); fresh LeNet-5s trained on them".into(),
             data: "mnist",
-            defaults: DistillConfig {
-                images: 5,
-                ..DistillConfig::default()
-            },
+            defaults: defaults(5),
         }),
         Arc::new(DistillTask {
             name: "fashion-mnist-distill".into(),
             description: "Fashion-MNIST (fetch: fashion-mnist) distilled into a few images; fresh LeNet-5s trained on them".into(),
             data: "fashion-mnist",
-            defaults: DistillConfig::default(),
+            defaults: defaults(10),
         }),
     ]
 }
@@ -115,34 +123,26 @@ fn full_data(
 }
 
 impl DistillTask {
-    fn check_config(&self, config: &DistillConfig, method: &DistillMethod) -> Result<(), String> {
-        let hard_learned = method.data == DataKind::Learned && method.labels == Labels::Hard;
-        if hard_learned && config.distilled.is_empty() && (config.images as i64) < CLASSES {
-            return Err(format!(
-                "images: method '{}' gives each image one of the {CLASSES} classes, so it needs at least \
-                 {CLASSES} images (one per class), found {}; fewer images than classes need soft labels (dd_soft)",
-                method.name, config.images
-            ));
-        }
-        if !config.distilled.is_empty() && method.data != DataKind::Learned {
-            return Err(format!(
-                "distilled: a distilled-data file is trained on by a method that learns data (dd_hard, \
-                 dd_soft), not by '{}'",
-                method.name
-            ));
-        }
-        if !config.distilled.is_empty() {
-            let path = Path::new(&config.distilled);
-            if !path.is_file() {
-                return Err(format!("distilled: no file at {}", config.distilled));
-            }
-            let identity = Normalisation {
-                mean: 0.0,
-                std: 1.0,
-            };
-            artifacts::load(path, identity, Device::Cpu).map_err(|e| format!("distilled: {e}"))?;
-        }
-        Ok(())
+    /// The config and method of a run, checked together.
+    fn checked(
+        &self,
+        config: &Table,
+        method: &MethodDef,
+    ) -> Result<(DistillConfig, DistillMethod), String> {
+        let config = DistillConfig::from_table(config)?;
+        let method = distill_method(&self.name, method)?;
+        let identity = Normalisation {
+            mean: 0.0,
+            std: 1.0,
+        };
+        check_method(
+            &method,
+            &config.bilevel,
+            ("images", config.domain.images),
+            CLASSES,
+            |path| artifacts::load(path, identity, Device::Cpu),
+        )?;
+        Ok((config, method))
     }
 }
 
@@ -156,7 +156,7 @@ impl Task for DistillTask {
     }
 
     fn default_config(&self) -> Table {
-        Table::try_from(&self.defaults).expect("a config serialises to a table")
+        self.defaults.to_table()
     }
 
     fn primary_metric(&self) -> &str {
@@ -164,18 +164,7 @@ impl Task for DistillTask {
     }
 
     fn check(&self, config: &Table, method: &MethodDef) -> Result<(), String> {
-        let config = DistillConfig::from_table(config)?;
-        if !is_distill_method(&method.table) {
-            return Err(format!(
-                "method '{}' is not a dataset-distillation method: {} runs methods with domain = \
-                 \"distill-data\" ({})",
-                method.name,
-                self.name,
-                distill_method_names()
-            ));
-        }
-        let method = DistillMethod::from_table(&method.name, &method.table)?;
-        self.check_config(&config, &method)
+        self.checked(config, method).map(|_| ())
     }
 
     fn run(
@@ -184,11 +173,7 @@ impl Task for DistillTask {
         method: &MethodDef,
         ctx: &RunContext,
     ) -> anyhow::Result<RunOutcome> {
-        let config = DistillConfig::from_table(config).map_err(anyhow::Error::msg)?;
-        let method =
-            DistillMethod::from_table(&method.name, &method.table).map_err(anyhow::Error::msg)?;
-        self.check_config(&config, &method)
-            .map_err(anyhow::Error::msg)?;
+        let (config, method) = self.checked(config, method).map_err(anyhow::Error::msg)?;
         let present = crate::datasets::vision_data()
             .iter()
             .find(|s| s.name == self.data)
@@ -214,20 +199,14 @@ impl Task for DistillTask {
         let test_x = norm.apply(&data.test.x).to_device(device);
         let test_y = data.test.y.to_device(device);
 
-        let mut outcome = RunOutcome {
-            status: RunStatus::Ok,
-            scores: vec![],
-            curves: vec![],
-            params_student: Some(LENET_PARAMS),
-            params_teacher: None,
-            message: String::new(),
-        };
+        let mut outcome = empty_outcome(LENET_PARAMS);
+        let bilevel = &config.bilevel;
         if method.data == DataKind::Full {
             let accs = full_data(
                 (&train_x, &train_y),
                 (&test_x, &test_y),
-                config.full_epochs,
-                config.full_inits,
+                bilevel.full_epochs,
+                bilevel.full_inits,
                 device,
                 ctx.progress,
             );
@@ -235,67 +214,35 @@ impl Task for DistillTask {
             return Ok(outcome);
         }
 
-        let fixed_init = config.fixed_init.then(|| init_params(device));
-        let set = if !config.distilled.is_empty() {
-            outcome.message = format!("trained on {}", config.distilled);
-            artifacts::load(Path::new(&config.distilled), norm, device)
+        let fixed_init = bilevel.fixed_init.then(|| init_params(device));
+        let set = if !bilevel.distilled.is_empty() {
+            outcome.message = format!("trained on {}", bilevel.distilled);
+            artifacts::load(Path::new(&bilevel.distilled), norm, device)
                 .map_err(anyhow::Error::msg)?
         } else {
-            let n = config.images;
+            let n = config.domain.images;
             let classes = cyclic_classes(n, CLASSES, device);
-            let start = if method.data == DataKind::Real || config.image_init == "real" {
+            let start = if method.data == DataKind::Real || config.domain.image_init == "real" {
                 random_real(&train_x, &train_y, n)?
             } else {
                 Tensor::randn([n as i64, 1, 28, 28], (Kind::Float, device))
             };
-            let learn = Learn {
-                inputs: method.data == DataKind::Learned,
-                labels: method.labels == Labels::Soft,
-            };
-            let settings = DistillSettings {
-                outer_steps: config.outer_steps,
-                inner_steps: config.inner_steps,
-                real_batch: config.real_batch,
-                outer_lr: config.outer_lr,
-                step_lr: config.step_lr,
-                label_init: config.label_init,
-                fixed_init: fixed_init
-                    .as_ref()
-                    .map(|p| p.iter().map(Tensor::copy).collect()),
-                log_every: config.log_every,
-            };
-            let total = config.outer_steps;
-            let report = |step: usize, loss: f64| {
-                (ctx.progress)(&format!("outer step {step}/{total} loss {loss:.3}"));
-            };
-            let result = distill(
-                &LeNet5, &start, &classes, learn, &train_x, &train_y, &settings, &report,
+            let learned = run_bilevel(
+                &LeNet5,
+                &start,
+                &classes,
+                &method,
+                (&train_x, &train_y),
+                bilevel,
+                fixed_init.as_deref(),
+                &mut outcome,
+                ctx.progress,
             );
-            for &(step, value) in &result.losses {
-                outcome.curves.push(CurvePoint {
-                    step: step as u64,
-                    split: "train".into(),
-                    metric: "outer_loss".into(),
-                    value,
-                });
+            match learned {
+                Some(set) => set,
+                None => return Ok(outcome),
             }
-            if let Some(step) = result.diverged {
-                outcome.status = RunStatus::Diverged;
-                outcome.message = format!(
-                    "the outer loss became NaN or infinite at outer step {step} (try a smaller \
-                     step_lr or outer_lr)"
-                );
-                return Ok(outcome);
-            }
-            if let Some(&(_, last)) = result.losses.last() {
-                outcome.scores.push(("outer_loss".into(), last));
-            }
-            result.set
         };
-        outcome.scores.push((
-            "step_size_mean".into(),
-            set.step_sizes.mean(Kind::Float).double_value(&[]),
-        ));
         std::fs::create_dir_all(&ctx.artifact_dir)?;
         artifacts::save(&set, norm, &ctx.artifact_dir.join(DATA_FILE))?;
         let title = format!(
@@ -307,16 +254,15 @@ impl Task for DistillTask {
             ctx.seed
         );
         artifacts::write_grid(&set, &title, &ctx.artifact_dir.join(GRID_FILE))?;
-
-        (ctx.progress)("evaluating");
-        let inits = match fixed_init {
-            Some(p) => vec![p],
-            None => fresh_inits(&LeNet5, config.eval_inits, device),
-        };
-        let accs = evaluate(&LeNet5, &set, &inits, &test_x, &test_y);
-        let mut scores = accuracy_scores(&accs);
-        scores.append(&mut outcome.scores);
-        outcome.scores = scores;
+        score_set(
+            &LeNet5,
+            &set,
+            fixed_init,
+            bilevel.eval_inits,
+            (&test_x, &test_y),
+            &mut outcome,
+            ctx.progress,
+        );
         Ok(outcome)
     }
 }
