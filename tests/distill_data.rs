@@ -88,6 +88,8 @@ fn the_distill_suite_writes_scores_images_and_a_loadable_file() {
         "acc_std",
         "acc_min",
         "acc_max",
+        "acc_fresh_mean",
+        "acc_fresh_std",
         "outer_loss",
         "step_size_mean",
     ] {
@@ -230,6 +232,8 @@ fn a_short_soft_label_distillation_beats_random_real_images() {
         "outer_lr=0.05",
         "--set",
         "fixed_init=true",
+        "--set",
+        "inner_steps=10",
         "--out",
         results.to_str().unwrap(),
     ]);

@@ -35,7 +35,8 @@ pub struct BilevelConfig {
     /// Distil for one fixed initialisation and evaluate from that same one (the papers'
     /// "known initialisation" setting) instead of fresh random initialisations.
     pub fixed_init: bool,
-    /// Fresh networks trained on the result for the scores (ignored with `fixed_init`).
+    /// Fresh networks trained on the result for the scores (with `fixed_init`, for
+    /// `acc_fresh_mean` and `acc_fresh_std`).
     pub eval_inits: usize,
     /// Epochs of each `full_data` network.
     pub full_epochs: usize,

@@ -130,7 +130,9 @@ pub fn run_bilevel(
 
 /// Trains fresh networks on `set` (from `fixed_init` when given, else from `eval_inits` fresh
 /// initialisations) and puts their test accuracies' scores (`acc_mean`, ...) first in
-/// `outcome`, with `step_size_mean` after the scores already there.
+/// `outcome`, with `step_size_mean` after the scores already there. With `fixed_init`, the
+/// set is also scored on `eval_inits` fresh initialisations it was not learned for
+/// (`acc_fresh_mean`, `acc_fresh_std`).
 pub fn score_set(
     net: &dyn FunctionalNet,
     set: &SyntheticSet,
@@ -145,12 +147,19 @@ pub fn score_set(
         set.step_sizes.mean(Kind::Float).double_value(&[]),
     ));
     progress("evaluating");
-    let inits = match fixed_init {
-        Some(p) => vec![p],
-        None => fresh_inits(net, eval_inits, set.inputs.device()),
+    let fresh = fresh_inits(net, eval_inits, set.inputs.device());
+    let accs = match &fixed_init {
+        Some(p) => evaluate(net, set, std::slice::from_ref(p), test.0, test.1),
+        None => evaluate(net, set, &fresh, test.0, test.1),
     };
-    let accs = evaluate(net, set, &inits, test.0, test.1);
     let mut scores = accuracy_scores(&accs);
+    if fixed_init.is_some() {
+        // How well the set, learned for one initialisation, trains networks it never saw.
+        let accs = evaluate(net, set, &fresh, test.0, test.1);
+        let (mean, std) = super::bilevel::mean_std(&accs);
+        scores.push(("acc_fresh_mean".into(), mean));
+        scores.push(("acc_fresh_std".into(), std));
+    }
     scores.append(&mut outcome.scores);
     outcome.scores = scores;
 }

@@ -5,7 +5,8 @@
 //!
 //! Scores of a run: `acc_mean` (primary), `acc_std`, `acc_min` and `acc_max`: test accuracy
 //! of the networks trained on the result, one per evaluation initialisation; methods that
-//! learn data add `outer_loss` and `step_size_mean`. Curves: split `train`, metric
+//! learn data add `outer_loss` and `step_size_mean`; with `fixed_init`, `acc_fresh_mean` and
+//! `acc_fresh_std` score the result on fresh initialisations too. Curves: split `train`, metric
 //! `outer_loss`. Artifacts (not for `full_data`): `distilled.safetensors` and `distilled.txt`
 //! (see [`super::artifacts`]).
 use super::artifacts::{self, DATA_FILE, TEXT_FILE};

@@ -5,7 +5,8 @@
 //! Scores of a run: `acc_mean` (primary), `acc_std`, `acc_min` and `acc_max`: test accuracy
 //! (fraction of the 10,000 test images) of the LeNets trained on the result, one per
 //! evaluation initialisation; methods that learn data add `outer_loss` (the mean outer loss of
-//! the last logging interval) and `step_size_mean`. Curves: split `train`, metric `outer_loss`,
+//! the last logging interval) and `step_size_mean`; with `fixed_init`, `acc_fresh_mean` and
+//! `acc_fresh_std` score the result on fresh initialisations too. Curves: split `train`, metric `outer_loss`,
 //! one point per `log_every` outer steps. Artifacts (not for `full_data`):
 //! `distilled.safetensors` and `distilled.png` (see [`super::artifacts`]).
 use super::artifacts::{self, Normalisation, DATA_FILE, GRID_FILE};
