@@ -183,17 +183,16 @@ fn imdb_from_its_official_layout_is_distilled_and_a_distilled_file_is_trained_on
          [defaults]\nseq_len = 12\nouter_steps = 6\nreal_batch = 32\neval_inits = 2\nlog_every = 3\n",
     )
     .unwrap();
+    // `kdbench run` on the written suite into `out`, with `extra` arguments.
+    let run_suite = |extra: &[&str], out: &std::path::Path| {
+        let mut args = vec!["run", "--suite", suite.to_str().unwrap()];
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        kdbench(&args)
+    };
     let results = dir.path().join("r");
     let data_arg = data.to_str().unwrap();
-    let out = kdbench(&[
-        "run",
-        "--suite",
-        suite.to_str().unwrap(),
-        "--data-dir",
-        data_arg,
-        "--out",
-        results.to_str().unwrap(),
-    ]);
+    let out = run_suite(&["--data-dir", data_arg], &results);
     assert!(out.status.success(), "{}", stderr(&out));
     let values = metric_values(&results.join("scores.csv"), "acc_mean");
     let acc = |method: &str| values.iter().find(|v| v.0 == method).unwrap().2;
@@ -202,33 +201,28 @@ fn imdb_from_its_official_layout_is_distilled_and_a_distilled_file_is_trained_on
     assert!(acc("full_data") > 0.9, "full_data: {values:?}");
     assert!((0.0..=1.0).contains(&acc("dd_soft")), "{values:?}");
 
-    let (header, runs) = read_csv(&results.join("runs.csv"));
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let run = runs.iter().find(|r| r[col("method")] == "dd_soft").unwrap();
+    let run_id = run_cell(&results, "dd_soft", "run_id");
     let file = results
         .join("artifacts")
-        .join(&run[col("run_id")])
+        .join(run_id)
         .join("distilled.safetensors");
     let again = dir.path().join("again");
     let set = format!("distilled={:?}", file.to_str().unwrap());
-    let out = kdbench(&[
-        "run",
-        "--suite",
-        suite.to_str().unwrap(),
-        "--methods",
-        "dd_soft",
-        "--set",
-        &set,
-        "--data-dir",
-        data_arg,
-        "--out",
-        again.to_str().unwrap(),
-    ]);
+    let out = run_suite(
+        &[
+            "--methods",
+            "dd_soft",
+            "--set",
+            &set,
+            "--data-dir",
+            data_arg,
+        ],
+        &again,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    let (header, rows) = read_csv(&again.join("runs.csv"));
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    assert_eq!(rows[0][col("status")], "ok", "{rows:?}");
-    assert!(rows[0][col("message")].contains("trained on"), "{rows:?}");
+    assert_eq!(run_cell(&again, "dd_soft", "status"), "ok");
+    let message = run_cell(&again, "dd_soft", "message");
+    assert!(message.contains("trained on"), "{message}");
     let redone = metric_values(&again.join("scores.csv"), "acc_mean");
     assert_eq!(redone.len(), 1);
 
@@ -236,17 +230,10 @@ fn imdb_from_its_official_layout_is_distilled_and_a_distilled_file_is_trained_on
     let wrong = dir.path().join("wrong.safetensors");
     std::fs::write(&wrong, b"not tensors").unwrap();
     let set = format!("distilled={:?}", wrong.to_str().unwrap());
-    let out = kdbench(&[
-        "run",
-        "--suite",
-        suite.to_str().unwrap(),
-        "--methods",
-        "dd_soft",
-        "--set",
-        &set,
-        "--out",
-        dir.path().join("bad").to_str().unwrap(),
-    ]);
+    let out = run_suite(
+        &["--methods", "dd_soft", "--set", &set],
+        &dir.path().join("bad"),
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -255,24 +242,28 @@ fn imdb_from_its_official_layout_is_distilled_and_a_distilled_file_is_trained_on
     );
 
     // Without aclImdb the task is skipped with how to get it.
-    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
-    let out = kdbench(&[
-        "run",
-        "--suite",
-        suite.to_str().unwrap(),
-        "--methods",
-        "dd_soft",
-        "--out",
-        dir.path().join("none").to_str().unwrap(),
-        "--data-dir",
-        dir.path().join("empty").to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let (header, rows) = read_csv(&dir.path().join("none").join("runs.csv"));
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    assert_eq!(rows[0][col("status")], "skipped");
-    assert!(
-        rows[0][col("message")].contains("aclImdb_v1.tar.gz"),
-        "{rows:?}"
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let none = dir.path().join("none");
+    let out = run_suite(
+        &[
+            "--methods",
+            "dd_soft",
+            "--data-dir",
+            empty.to_str().unwrap(),
+        ],
+        &none,
     );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(run_cell(&none, "dd_soft", "status"), "skipped");
+    let message = run_cell(&none, "dd_soft", "message");
+    assert!(message.contains("aclImdb_v1.tar.gz"), "{message}");
+}
+
+/// Column `column` of `method`'s row in the `runs.csv` of results folder `results`.
+fn run_cell(results: &std::path::Path, method: &str, column: &str) -> String {
+    let (header, rows) = read_csv(&results.join("runs.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let row = rows.iter().find(|r| r[col("method")] == method);
+    row.unwrap_or_else(|| panic!("no {method} run in {rows:?}"))[col(column)].clone()
 }

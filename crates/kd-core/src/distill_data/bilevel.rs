@@ -155,6 +155,9 @@ pub struct DistillSettings {
     pub step_lr: f64,
     /// Initial logit of each example's class in a soft label.
     pub label_init: f64,
+    /// Learn the label weights themselves (raw, unnormalised targets starting one-hot, as in
+    /// Sucholutsky & Schonlau's code) instead of logits whose softmax is the label.
+    pub raw_labels: bool,
     /// One fixed initialisation for every outer step instead of fresh ones.
     pub fixed_init: Option<Vec<Tensor>>,
     /// Outer steps between two reported losses.
@@ -197,9 +200,21 @@ pub fn distill(
         start.detach()
     };
     let one_hot = classes.one_hot(net.classes()).to_kind(Kind::Float);
+    let label_start = if settings.raw_labels {
+        one_hot.shallow_clone()
+    } else {
+        &one_hot * settings.label_init
+    };
     let logits = learn
         .labels
-        .then(|| root.var_copy("label_logits", &(&one_hot * settings.label_init)));
+        .then(|| root.var_copy("label_logits", &label_start));
+    let as_labels = |l: &Tensor| {
+        if settings.raw_labels {
+            l.shallow_clone()
+        } else {
+            l.softmax(-1, Kind::Float)
+        }
+    };
     let log_steps = root.var_copy(
         "log_step_sizes",
         &Tensor::full(
@@ -235,7 +250,7 @@ pub fn distill(
                 .collect(),
         };
         let labels = match &logits {
-            Some(l) => l.softmax(-1, Kind::Float),
+            Some(l) => as_labels(l),
             None => one_hot.shallow_clone(),
         };
         let trained = train_unrolled(net, &init, &inputs, &labels, &log_steps.exp(), true);
@@ -261,7 +276,7 @@ pub fn distill(
         }
     }
     let labels = match &logits {
-        Some(l) => l.softmax(-1, Kind::Float),
+        Some(l) => as_labels(l),
         None => one_hot,
     };
     Distilled {

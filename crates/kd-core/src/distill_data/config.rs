@@ -32,6 +32,10 @@ pub struct BilevelConfig {
     pub step_lr: f64,
     /// Initial logit of an example's class in a soft label (the other classes start at 0).
     pub label_init: f64,
+    /// How soft labels are learned: `softmax` (label = softmax of learned logits, always a
+    /// distribution) or `raw` (the label weights themselves, starting one-hot, free to leave
+    /// the simplex, as in Sucholutsky & Schonlau's code).
+    pub label_param: String,
     /// Distil for one fixed initialisation and evaluate from that same one (the papers'
     /// "known initialisation" setting) instead of fresh random initialisations.
     pub fixed_init: bool,
@@ -60,6 +64,7 @@ impl Default for BilevelConfig {
             decay_factor: 0.5,
             step_lr: 0.02,
             label_init: 3.0,
+            label_param: "softmax".into(),
             fixed_init: false,
             eval_inits: 10,
             full_epochs: 1,
@@ -97,6 +102,12 @@ impl BilevelConfig {
                 self.decay_factor
             ));
         }
+        if !["softmax", "raw"].contains(&self.label_param.as_str()) {
+            return Err(format!(
+                "label_param: expected \"softmax\" or \"raw\", found \"{}\"",
+                self.label_param
+            ));
+        }
         if !self.label_init.is_finite() {
             return Err(format!(
                 "label_init: expected a finite number, found {}",
@@ -118,6 +129,7 @@ impl BilevelConfig {
             decay_factor: self.decay_factor,
             step_lr: self.step_lr,
             label_init: self.label_init,
+            raw_labels: self.label_param == "raw",
             fixed_init: fixed_init.map(|p| p.iter().map(Tensor::copy).collect()),
             log_every: self.log_every,
         }

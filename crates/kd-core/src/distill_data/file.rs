@@ -1,7 +1,8 @@
 //! The learned-data file of a dataset-distillation run, `distilled.safetensors`: three float32
 //! tensors, the inputs (named by the domain: `images`, `embeddings`; stored in the domain's
-//! own units, e.g. pixels), `labels` (`[n, classes]`, each row a distribution, one-hot for
-//! hard labels) and `step_sizes` (`[inner_steps]`). Tasks train fresh networks on such a
+//! own units, e.g. pixels), `labels` (`[n, classes]`, each row the example's target weights: a
+//! distribution for softmax-learned labels, one-hot for hard ones, any finite weights for raw
+//! learned labels) and `step_sizes` (`[inner_steps]`). Tasks train fresh networks on such a
 //! file with their `distilled` key.
 use super::bilevel::SyntheticSet;
 use anyhow::Context;
@@ -93,20 +94,14 @@ pub fn load(path: &Path, layout: Layout, device: Device) -> Result<SyntheticSet,
             steps.size()
         ));
     }
-    let row_sums = labels.sum_dim_intlist(-1, false, Kind::Float);
-    let bad_rows = (row_sums - 1.0).abs().gt(1e-3).any().int64_value(&[]) != 0;
-    if bad_rows || labels.lt(0.0).any().int64_value(&[]) != 0 {
-        return Err(format!(
-            "{name}: every row of 'labels' must be a distribution (non-negative, summing to 1)"
-        ));
-    }
-    if inputs.isfinite().logical_not().any().int64_value(&[]) != 0
-        || steps.isfinite().logical_not().any().int64_value(&[]) != 0
-    {
-        return Err(format!(
-            "{name}: '{}' or 'step_sizes' hold a NaN or infinity",
-            layout.inputs
-        ));
+    for (key, tensor) in [
+        (layout.inputs, &inputs),
+        ("labels", &labels),
+        ("step_sizes", &steps),
+    ] {
+        if tensor.isfinite().logical_not().any().int64_value(&[]) != 0 {
+            return Err(format!("{name}: '{key}' holds a NaN or infinity"));
+        }
     }
     Ok(SyntheticSet {
         inputs,
@@ -161,9 +156,16 @@ mod tests {
         wide.inputs = Tensor::ones([2, 5, 4], (Kind::Float, Device::Cpu));
         let err = bad(&wide, LAYOUT);
         assert!(err.contains("expected [n, any, 3]"), "{err}");
-        let mut unnormalised = set(2, 5);
-        unnormalised.labels = Tensor::ones([2, 2], (Kind::Float, Device::Cpu));
-        assert!(bad(&unnormalised, LAYOUT).contains("distribution"));
+        let mut raw = set(2, 5);
+        raw.labels = Tensor::from_slice(&[1.5f32, -0.5, 0.2, 0.3]).view([2, 2]);
+        let path = dir.path().join("raw.safetensors");
+        save(&raw, &raw.inputs, LAYOUT, &path).unwrap();
+        assert!(
+            load(&path, LAYOUT, Device::Cpu).is_ok(),
+            "raw label weights load"
+        );
+        raw.labels = Tensor::from_slice(&[f32::NAN, 0.0, 0.2, 0.3]).view([2, 2]);
+        assert!(bad(&raw, LAYOUT).contains("'labels' holds a NaN"));
         let mut nan = set(2, 5);
         nan.step_sizes = Tensor::from_slice(&[f32::NAN]);
         assert!(bad(&nan, LAYOUT).contains("NaN"));

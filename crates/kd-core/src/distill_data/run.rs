@@ -2,7 +2,8 @@
 //! the config allows it, the bi-level optimisation with its curve and divergence, and the
 //! evaluation scores.
 use super::bilevel::{
-    accuracy_scores, distill, evaluate, fresh_inits, FunctionalNet, Learn, SyntheticSet,
+    accuracy_scores, cyclic_classes, distill, evaluate, fresh_inits, FunctionalNet, Learn,
+    SyntheticSet,
 };
 use super::config::BilevelConfig;
 use super::method::{distill_method_names, is_distill_method, DataKind, DistillMethod, Labels};
@@ -126,6 +127,36 @@ pub fn run_bilevel(
         outcome.scores.push(("outer_loss".into(), last));
     }
     Some(result.set)
+}
+
+/// The set a run of `method` trains fresh networks on: the `distilled` file when the config
+/// names one (read with `load`; noted in `outcome`'s message), else the result of
+/// [`run_bilevel`] from `start()` (`examples` synthetic examples, example i of class
+/// i mod classes). `Ok(None)` when the outer loss diverged (`outcome` says so).
+#[allow(clippy::too_many_arguments)]
+pub fn obtain_set(
+    net: &dyn FunctionalNet,
+    examples: usize,
+    method: &DistillMethod,
+    train: (&Tensor, &Tensor),
+    config: &BilevelConfig,
+    fixed_init: Option<&[Tensor]>,
+    outcome: &mut RunOutcome,
+    progress: &dyn Fn(&str),
+    load: impl FnOnce(&Path) -> Result<SyntheticSet, String>,
+    start: impl FnOnce() -> anyhow::Result<Tensor>,
+) -> anyhow::Result<Option<SyntheticSet>> {
+    if !config.distilled.is_empty() {
+        outcome.message = format!("trained on {}", config.distilled);
+        return Ok(Some(
+            load(Path::new(&config.distilled)).map_err(anyhow::Error::msg)?,
+        ));
+    }
+    let classes = cyclic_classes(examples, net.classes(), train.0.device());
+    let start = start()?;
+    Ok(run_bilevel(
+        net, &start, &classes, method, train, config, fixed_init, outcome, progress,
+    ))
 }
 
 /// Trains fresh networks on `set` (from `fixed_init` when given, else from `eval_inits` fresh

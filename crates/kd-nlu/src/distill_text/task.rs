@@ -17,12 +17,10 @@ use crate::task::TextSource;
 use crate::text::{TextExample, TextSplits};
 use crate::tokenize::{TextTokenizer, PAD_ID};
 use kd_core::device::parse_device;
-use kd_core::distill_data::bilevel::{
-    accuracy, accuracy_scores, cyclic_classes, pick_per_class, FunctionalNet,
-};
+use kd_core::distill_data::bilevel::{accuracy, accuracy_scores, pick_per_class, FunctionalNet};
 use kd_core::distill_data::method::{DataKind, DistillMethod};
 use kd_core::distill_data::run::{
-    check_method, distill_method, empty_outcome, run_bilevel, score_set,
+    check_method, distill_method, empty_outcome, obtain_set, score_set,
 };
 use kd_harness::task::{MethodDef, RunContext, RunOutcome, Task};
 use std::path::Path;
@@ -296,43 +294,32 @@ impl Task for TextDistillTask {
         }
 
         let fixed_init = bilevel.fixed_init.then(|| net.init_params(device));
-        let set = if !bilevel.distilled.is_empty() {
-            outcome.message = format!("trained on {}", bilevel.distilled);
-            artifacts::load(
-                Path::new(&bilevel.distilled),
-                Some(&net.embeddings),
-                CLASSES,
-                device,
-            )
-            .map_err(anyhow::Error::msg)?
-        } else {
-            let n = keys.sentences;
-            let classes = cyclic_classes(n, CLASSES, device);
-            let start = if method.data == DataKind::Real || keys.sentence_init == "real" {
-                let labels = Vec::<i64>::try_from(train_y.to_device(Device::Cpu))?;
-                let picked = pick_per_class(&labels, CLASSES, n)?;
-                net.embed(&train_x.index_select(0, &Tensor::from_slice(&picked).to_device(device)))
-            } else {
-                Tensor::randn(
-                    [n as i64, keys.seq_len as i64, net.embeddings.dim()],
-                    (Kind::Float, device),
-                )
-            };
-            let learned = run_bilevel(
-                &net,
-                &start,
-                &classes,
-                &method,
-                (&train_x, &train_y),
-                bilevel,
-                fixed_init.as_deref(),
-                &mut outcome,
-                ctx.progress,
-            );
-            match learned {
-                Some(set) => set,
-                None => return Ok(outcome),
-            }
+        let n = keys.sentences;
+        let from_real = method.data == DataKind::Real || keys.sentence_init == "real";
+        let learned = obtain_set(
+            &net,
+            n,
+            &method,
+            (&train_x, &train_y),
+            bilevel,
+            fixed_init.as_deref(),
+            &mut outcome,
+            ctx.progress,
+            |path| artifacts::load(path, Some(&net.embeddings), CLASSES, device),
+            || {
+                if from_real {
+                    let labels = Vec::<i64>::try_from(train_y.to_device(Device::Cpu))?;
+                    let picked = pick_per_class(&labels, CLASSES, n)?;
+                    let picked = Tensor::from_slice(&picked).to_device(device);
+                    Ok(net.embed(&train_x.index_select(0, &picked)))
+                } else {
+                    let shape = [n as i64, keys.seq_len as i64, net.embeddings.dim()];
+                    Ok(Tensor::randn(shape, (Kind::Float, device)))
+                }
+            },
+        )?;
+        let Some(set) = learned else {
+            return Ok(outcome);
         };
         std::fs::create_dir_all(&ctx.artifact_dir)?;
         artifacts::save(&set, &net.embeddings, &ctx.artifact_dir.join(DATA_FILE))?;

@@ -70,7 +70,8 @@ const CELL_H: i32 = PAD + 14 + IMAGE + PAD;
 const HEADER_H: i32 = 26;
 
 /// Draws the images of `set` (normalised space) in a grid, each with its label beside it as a
-/// bar chart over the classes 0-9 (the most probable class in orange), and writes the PNG to
+/// bar chart over the classes 0-9 (the most probable class in orange, negative raw weights in
+/// red), and writes the PNG to
 /// `path`. Each image is stretched to its own minimum and maximum, since learned pixels leave
 /// [0, 1]. `title` goes on top.
 pub fn write_grid(set: &SyntheticSet, title: &str, path: &Path) -> anyhow::Result<()> {
@@ -121,22 +122,30 @@ pub fn write_grid(set: &SyntheticSet, title: &str, path: &Path) -> anyhow::Resul
             }
             let chart_x = x0 + PAD + IMAGE + PAD;
             let base = top + CHART_H;
+            // Raw learned label weights may leave [0, 1]: the chart then spans their range,
+            // its axis at zero.
+            let lo = probs.iter().copied().fold(0.0f32, f32::min);
+            let hi = probs.iter().copied().fold(1.0f32, f32::max);
+            let height = |v: f32| ((v - lo) / (hi - lo) * CHART_H as f32).round() as i32;
+            let zero = base - height(0.0);
             root.draw(&PathElement::new(
-                [(chart_x, base), (chart_x + 10 * (BAR_W + BAR_GAP), base)],
+                [(chart_x, zero), (chart_x + 10 * (BAR_W + BAR_GAP), zero)],
                 BLACK,
             ))
             .map_err(err)?;
             for (c, &p) in probs.iter().enumerate() {
                 let bx = chart_x + c as i32 * (BAR_W + BAR_GAP);
-                let bar = (p.clamp(0.0, 1.0) * CHART_H as f32).round() as i32;
+                let end = base - height(p);
                 let color = if c == best {
                     RGBColor(230, 120, 20)
+                } else if p < 0.0 {
+                    RGBColor(200, 60, 60)
                 } else {
                     RGBColor(60, 100, 200)
                 };
-                if bar > 0 {
+                if end != zero {
                     root.draw(&Rectangle::new(
-                        [(bx, base - bar), (bx + BAR_W - 1, base)],
+                        [(bx, end.min(zero)), (bx + BAR_W - 1, end.max(zero))],
                         color.filled(),
                     ))
                     .map_err(err)?;
@@ -186,15 +195,12 @@ mod tests {
         );
 
         let bad = SyntheticSet {
-            labels: Tensor::ones([5, 10], (Kind::Float, Device::Cpu)),
+            labels: Tensor::full([5, 10], f64::NAN, (Kind::Float, Device::Cpu)),
             ..original.detached()
         };
         save(&bad, norm, &path).unwrap();
         let err = load(&path, norm, Device::Cpu).unwrap_err();
-        assert!(
-            err.contains("distribution") && err.contains(DATA_FILE),
-            "{err}"
-        );
+        assert!(err.contains("NaN") && err.contains(DATA_FILE), "{err}");
         std::fs::write(&path, b"not a safetensors file").unwrap();
         let err = load(&path, norm, Device::Cpu).unwrap_err();
         assert!(err.contains(DATA_FILE), "{err}");

@@ -6,7 +6,7 @@ pub use kd_core::distill_data::bilevel::*;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::distill_data::functional::{forward, init_params, LeNet5};
+    use crate::distill_data::functional::{forward, init_params, LeNet5, NetInit};
     use tch::{Device, Kind, Tensor};
 
     fn toy(seed: i64) -> (Tensor, Tensor, Tensor, Vec<Tensor>) {
@@ -14,7 +14,12 @@ mod tests {
         let images = Tensor::randn([4, 1, 28, 28], (Kind::Float, Device::Cpu));
         let logits = Tensor::randn([4, 10], (Kind::Float, Device::Cpu));
         let log_steps = Tensor::from_slice(&[-3.0f32, -2.5, -2.0]);
-        (images, logits, log_steps, init_params(Device::Cpu))
+        (
+            images,
+            logits,
+            log_steps,
+            init_params(NetInit::Kaiming, Device::Cpu),
+        )
     }
 
     /// The outer loss after 3 unrolled steps, in double precision for finite differences.
@@ -28,7 +33,7 @@ mod tests {
     ) -> Tensor {
         let init: Vec<Tensor> = init.iter().map(|t| t.set_requires_grad(true)).collect();
         let trained = train_unrolled(
-            &LeNet5,
+            &LeNet5::default(),
             &init,
             images,
             &logits.softmax(-1, Kind::Double),
@@ -100,7 +105,7 @@ mod tests {
         let loss = soft_cross_entropy(&forward(&init, &images), &labels);
         let g = Tensor::run_backward(&[&loss], &init, false, false);
         let trained = train_unrolled(
-            &LeNet5,
+            &LeNet5::default(),
             &init,
             &images,
             &labels,

@@ -17,6 +17,9 @@ pub struct ImageKeys {
     /// Wang et al. and Sucholutsky & Schonlau do) or `real` (random training images, as
     /// `random_real` picks them), which learns much faster from fresh initialisations.
     pub image_init: String,
+    /// How fresh LeNets are initialised: `kaiming` (tch's layer defaults, as the zoo's
+    /// LeNet) or `xavier` (Xavier-normal weights, zero biases, as Wang et al.'s code).
+    pub net_init: String,
 }
 
 impl Default for ImageKeys {
@@ -24,6 +27,7 @@ impl Default for ImageKeys {
         ImageKeys {
             images: 10,
             image_init: "noise".into(),
+            net_init: "kaiming".into(),
         }
     }
 }
@@ -42,6 +46,7 @@ impl DomainKeys for ImageKeys {
                 self.image_init
             ));
         }
+        super::functional::NetInit::parse(&self.net_init)?;
         Ok(())
     }
 }
@@ -69,6 +74,7 @@ mod tests {
             ("images = 5000", "images:"),
             ("inner_steps = 0", "inner_steps:"),
             ("image_init = 'zeros'", "image_init:"),
+            ("net_init = 'he'", "net_init:"),
         ] {
             let err = parse(extra).unwrap_err();
             assert!(err.starts_with(key), "{extra}: {err}");

@@ -4,8 +4,10 @@
 //! The layout and initialisation are those of the zoo's [`crate::models::LeNet`] with
 //! `channels = [6, 16]` and `widths = [120, 84]`: conv 5x5 (padding 2) -> ReLU -> max-pool ->
 //! conv 5x5 -> ReLU -> max-pool -> linear 400-120 -> ReLU -> linear 120-84 -> ReLU -> linear
-//! 84-10; weights Kaiming-uniform (bound sqrt(6 / fan_in)), convolution biases zero, linear
-//! biases uniform within 1 / sqrt(fan_in), as tch's layers initialise them.
+//! 84-10. Two initialisations ([`NetInit`]): `kaiming` as tch's layers initialise them
+//! (weights Kaiming-uniform, bound sqrt(6 / fan_in), convolution biases zero, linear biases
+//! uniform within 1 / sqrt(fan_in)) and `xavier` as Wang et al.'s dataset-distillation code
+//! does (weights Xavier-normal with gain 1, std sqrt(2 / (fan_in + fan_out)), biases zero).
 pub use kd_core::distill_data::bilevel::soft_cross_entropy;
 use kd_core::distill_data::bilevel::FunctionalNet;
 use tch::nn::init::{init, Init, DEFAULT_KAIMING_UNIFORM};
@@ -29,12 +31,43 @@ pub const LENET_SHAPES: [&[i64]; 10] = [
 /// Number of classes the functional LeNet predicts.
 pub const CLASSES: i64 = 10;
 
+/// How a fresh LeNet's parameters are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NetInit {
+    /// tch's layer defaults (the zoo's LeNet).
+    #[default]
+    Kaiming,
+    /// Xavier-normal weights (gain 1) and zero biases, as in Wang et al.'s code.
+    Xavier,
+}
+
+impl NetInit {
+    /// The scheme a config value names: `kaiming` or `xavier`.
+    pub fn parse(name: &str) -> Result<NetInit, String> {
+        match name {
+            "kaiming" => Ok(NetInit::Kaiming),
+            "xavier" => Ok(NetInit::Xavier),
+            other => Err(format!(
+                "net_init: expected \"kaiming\" or \"xavier\", found \"{other}\""
+            )),
+        }
+    }
+}
+
 /// A fresh random initialisation (from tch's global generator: seed it with
 /// `tch::manual_seed`). The tensors do not require gradients.
-pub fn init_params(device: Device) -> Vec<Tensor> {
+pub fn init_params(scheme: NetInit, device: Device) -> Vec<Tensor> {
     let mut params = Vec::with_capacity(LENET_SHAPES.len());
     for pair in LENET_SHAPES.chunks(2) {
         let (weight, bias) = (pair[0], pair[1]);
+        if scheme == NetInit::Xavier {
+            let receptive: i64 = weight[2..].iter().product();
+            let (fan_in, fan_out) = (weight[1] * receptive, weight[0] * receptive);
+            let std = (2.0 / (fan_in + fan_out) as f64).sqrt();
+            params.push(Tensor::randn(weight, (Kind::Float, device)) * std);
+            params.push(Tensor::zeros(bias, (Kind::Float, device)));
+            continue;
+        }
         params.push(init(DEFAULT_KAIMING_UNIFORM, weight, device));
         let b = if weight.len() == 4 {
             Tensor::zeros(bias, (Kind::Float, device))
@@ -70,9 +103,12 @@ pub fn forward(p: &[Tensor], x: &Tensor) -> Tensor {
     h.linear(&p[8], Some(&p[9]))
 }
 
-/// The classic LeNet-5 as a [`FunctionalNet`] ([`init_params`], [`forward`]).
-#[derive(Debug, Clone, Copy)]
-pub struct LeNet5;
+/// The classic LeNet-5 as a [`FunctionalNet`] ([`init_params`] with its scheme, [`forward`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LeNet5 {
+    /// How fresh initialisations are drawn.
+    pub init: NetInit,
+}
 
 impl FunctionalNet for LeNet5 {
     fn classes(&self) -> i64 {
@@ -80,7 +116,7 @@ impl FunctionalNet for LeNet5 {
     }
 
     fn init_params(&self, device: Device) -> Vec<Tensor> {
-        init_params(device)
+        init_params(self.init, device)
     }
 
     fn forward(&self, params: &[Tensor], inputs: &Tensor) -> Tensor {
@@ -117,7 +153,7 @@ mod tests {
         ];
         named.sort_by_key(|(n, _)| order.iter().position(|o| o == n).unwrap());
         let zoo: Vec<Tensor> = named.into_iter().map(|(_, t)| t).collect();
-        let fresh = init_params(Device::Cpu);
+        let fresh = init_params(NetInit::Kaiming, Device::Cpu);
         for ((z, f), shape) in zoo.iter().zip(&fresh).zip(LENET_SHAPES) {
             assert_eq!(z.size(), shape.to_vec());
             assert_eq!(f.size(), shape.to_vec());
@@ -134,6 +170,25 @@ mod tests {
         let ours = forward(&zoo, &x);
         let theirs = tch::no_grad(|| net.forward(&x, false).logits);
         assert!(ours.allclose(&theirs, 1e-5, 1e-6, false));
+    }
+
+    /// Xavier-normal weights have the std sqrt(2 / (fan_in + fan_out)) and zero biases.
+    #[test]
+    fn xavier_init_has_the_expected_scale() {
+        tch::manual_seed(5);
+        let p = init_params(NetInit::Xavier, Device::Cpu);
+        for (i, expected) in [
+            (0, (2.0f64 / (25.0 + 150.0)).sqrt()),
+            (4, (2.0 / 520.0f64).sqrt()),
+        ] {
+            let std = p[i].std(true).double_value(&[]);
+            assert!(
+                (std / expected - 1.0).abs() < 0.1,
+                "{i}: {std} vs {expected}"
+            );
+            assert_eq!(p[i + 1].abs().max().double_value(&[]), 0.0);
+        }
+        assert!(NetInit::parse("he").unwrap_err().starts_with("net_init:"));
     }
 
     #[test]

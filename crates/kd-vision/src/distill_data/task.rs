@@ -10,18 +10,18 @@
 //! one point per `log_every` outer steps. Artifacts (not for `full_data`):
 //! `distilled.safetensors` and `distilled.png` (see [`super::artifacts`]).
 use super::artifacts::{self, Normalisation, DATA_FILE, GRID_FILE};
-use super::bilevel::{accuracy_scores, cyclic_classes, pick_per_class};
+use super::bilevel::{accuracy_scores, pick_per_class};
 use super::config::{BilevelConfig, DistillConfig, ImageKeys};
-use super::functional::{init_params, LeNet5, CLASSES};
+use super::functional::{LeNet5, NetInit, CLASSES};
 use super::method::{DataKind, DistillMethod};
 use crate::models::LeNet;
 use kd_core::device::parse_device;
+use kd_core::distill_data::bilevel::FunctionalNet;
 use kd_core::distill_data::run::{
-    check_method, distill_method, empty_outcome, run_bilevel, score_set,
+    check_method, distill_method, empty_outcome, obtain_set, score_set,
 };
 use kd_core::model::Classifier;
 use kd_harness::task::{MethodDef, RunContext, RunOutcome, Task};
-use std::path::Path;
 use std::sync::Arc;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor};
@@ -215,34 +215,29 @@ impl Task for DistillTask {
             return Ok(outcome);
         }
 
-        let fixed_init = bilevel.fixed_init.then(|| init_params(device));
-        let set = if !bilevel.distilled.is_empty() {
-            outcome.message = format!("trained on {}", bilevel.distilled);
-            artifacts::load(Path::new(&bilevel.distilled), norm, device)
-                .map_err(anyhow::Error::msg)?
-        } else {
-            let n = config.domain.images;
-            let classes = cyclic_classes(n, CLASSES, device);
-            let start = if method.data == DataKind::Real || config.domain.image_init == "real" {
-                random_real(&train_x, &train_y, n)?
-            } else {
-                Tensor::randn([n as i64, 1, 28, 28], (Kind::Float, device))
-            };
-            let learned = run_bilevel(
-                &LeNet5,
-                &start,
-                &classes,
-                &method,
-                (&train_x, &train_y),
-                bilevel,
-                fixed_init.as_deref(),
-                &mut outcome,
-                ctx.progress,
-            );
-            match learned {
-                Some(set) => set,
-                None => return Ok(outcome),
-            }
+        let net = LeNet5 {
+            init: NetInit::parse(&config.domain.net_init).map_err(anyhow::Error::msg)?,
+        };
+        let fixed_init = bilevel.fixed_init.then(|| net.init_params(device));
+        let n = config.domain.images;
+        let from_real = method.data == DataKind::Real || config.domain.image_init == "real";
+        let learned = obtain_set(
+            &net,
+            n,
+            &method,
+            (&train_x, &train_y),
+            bilevel,
+            fixed_init.as_deref(),
+            &mut outcome,
+            ctx.progress,
+            |path| artifacts::load(path, norm, device),
+            || match from_real {
+                true => random_real(&train_x, &train_y, n),
+                false => Ok(Tensor::randn([n as i64, 1, 28, 28], (Kind::Float, device))),
+            },
+        )?;
+        let Some(set) = learned else {
+            return Ok(outcome);
         };
         std::fs::create_dir_all(&ctx.artifact_dir)?;
         artifacts::save(&set, norm, &ctx.artifact_dir.join(DATA_FILE))?;
@@ -256,7 +251,7 @@ impl Task for DistillTask {
         );
         artifacts::write_grid(&set, &title, &ctx.artifact_dir.join(GRID_FILE))?;
         score_set(
-            &LeNet5,
+            &net,
             &set,
             fixed_init,
             bilevel.eval_inits,
