@@ -77,62 +77,12 @@ pub fn learns(method: &DistillMethod) -> Learn {
     }
 }
 
-/// Runs the bi-level optimisation of `net` from `start` (example i of class `classes[i]`)
-/// against the real `train` examples, recording the `outer_loss` curve and score in
-/// `outcome`. Returns the learned set, or `None` when the outer loss diverged (`outcome` is
-/// then `diverged` with the step in its message).
-#[allow(clippy::too_many_arguments)]
-pub fn run_bilevel(
-    net: &dyn FunctionalNet,
-    start: &Tensor,
-    classes: &Tensor,
-    method: &DistillMethod,
-    train: (&Tensor, &Tensor),
-    config: &BilevelConfig,
-    fixed_init: Option<&[Tensor]>,
-    outcome: &mut RunOutcome,
-    progress: &dyn Fn(&str),
-) -> Option<SyntheticSet> {
-    let total = config.outer_steps;
-    let report = |step: usize, loss: f64| {
-        progress(&format!("outer step {step}/{total} loss {loss:.3}"));
-    };
-    let result = distill(
-        net,
-        start,
-        classes,
-        learns(method),
-        train.0,
-        train.1,
-        &config.settings(fixed_init),
-        &report,
-    );
-    for &(step, value) in &result.losses {
-        outcome.curves.push(CurvePoint {
-            step: step as u64,
-            split: "train".into(),
-            metric: "outer_loss".into(),
-            value,
-        });
-    }
-    if let Some(step) = result.diverged {
-        outcome.status = RunStatus::Diverged;
-        outcome.message = format!(
-            "the outer loss became NaN or infinite at outer step {step} (try a smaller step_lr \
-             or outer_lr)"
-        );
-        return None;
-    }
-    if let Some(&(_, last)) = result.losses.last() {
-        outcome.scores.push(("outer_loss".into(), last));
-    }
-    Some(result.set)
-}
-
 /// The set a run of `method` trains fresh networks on: the `distilled` file when the config
-/// names one (read with `load`; noted in `outcome`'s message), else the result of
-/// [`run_bilevel`] from `start()` (`examples` synthetic examples, example i of class
-/// i mod classes). `Ok(None)` when the outer loss diverged (`outcome` says so).
+/// names one (read with `load`; noted in `outcome`'s message), else the result of the
+/// bi-level optimisation of `net` from `start()` (`examples` synthetic examples, example i of
+/// class i mod classes) against the real `train` examples, with the `outer_loss` curve and
+/// score recorded in `outcome`. `Ok(None)` when the outer loss diverged (`outcome` is then
+/// `diverged` with the step in its message).
 #[allow(clippy::too_many_arguments)]
 pub fn obtain_set(
     net: &dyn FunctionalNet,
@@ -154,9 +104,40 @@ pub fn obtain_set(
     }
     let classes = cyclic_classes(examples, net.classes(), train.0.device());
     let start = start()?;
-    Ok(run_bilevel(
-        net, &start, &classes, method, train, config, fixed_init, outcome, progress,
-    ))
+    let total = config.outer_steps;
+    let report = |step: usize, loss: f64| {
+        progress(&format!("outer step {step}/{total} loss {loss:.3}"));
+    };
+    let result = distill(
+        net,
+        &start,
+        &classes,
+        learns(method),
+        train.0,
+        train.1,
+        &config.settings(fixed_init),
+        &report,
+    );
+    for &(step, value) in &result.losses {
+        outcome.curves.push(CurvePoint {
+            step: step as u64,
+            split: "train".into(),
+            metric: "outer_loss".into(),
+            value,
+        });
+    }
+    if let Some(step) = result.diverged {
+        outcome.status = RunStatus::Diverged;
+        outcome.message = format!(
+            "the outer loss became NaN or infinite at outer step {step} (try a smaller step_lr \
+             or outer_lr)"
+        );
+        return Ok(None);
+    }
+    if let Some(&(_, last)) = result.losses.last() {
+        outcome.scores.push(("outer_loss".into(), last));
+    }
+    Ok(Some(result.set))
 }
 
 /// Trains fresh networks on `set` (from `fixed_init` when given, else from `eval_inits` fresh

@@ -71,9 +71,8 @@ const HEADER_H: i32 = 26;
 
 /// Draws the images of `set` (normalised space) in a grid, each with its label beside it as a
 /// bar chart over the classes 0-9 (the most probable class in orange, negative raw weights in
-/// red), and writes the PNG to
-/// `path`. Each image is stretched to its own minimum and maximum, since learned pixels leave
-/// [0, 1]. `title` goes on top.
+/// red), and writes the PNG to `path`. Each image is stretched to its own minimum and
+/// maximum, since learned pixels leave [0, 1]. `title` goes on top.
 pub fn write_grid(set: &SyntheticSet, title: &str, path: &Path) -> anyhow::Result<()> {
     ensure_font()?;
     let images = set.inputs.to_device(Device::Cpu).to_kind(Kind::Float);
