@@ -63,6 +63,7 @@ impl BenchModel {
             weight_decay: 5e-4,
             nesterov: true,
             lr_schedule: "constant".into(),
+            clip_grad_norm: 0.0,
         };
         match self {
             BenchModel::BertMini => OptimSettings {

@@ -19,6 +19,8 @@ pub struct OptimSettings {
     /// from lr/25, cosine down to lr/25e4), `step` (divided by 10 at [`STEP_MILESTONES`]) or
     /// `warmup_linear` (BERT fine-tuning: linear from 0 over the first 10%, then to 0).
     pub lr_schedule: String,
+    /// Scale each step's gradient down to this global L2 norm when it is larger (0: never).
+    pub clip_grad_norm: f64,
 }
 
 impl OptimSettings {
@@ -45,6 +47,12 @@ impl OptimSettings {
             return Err(format!(
                 "momentum: expected a number in [0, 1), found {}",
                 self.momentum
+            ));
+        }
+        if !(self.clip_grad_norm >= 0.0 && self.clip_grad_norm.is_finite()) {
+            return Err(format!(
+                "clip_grad_norm: expected a number >= 0 (0: no clipping), found {}",
+                self.clip_grad_norm
             ));
         }
         if self.weight_decay < 0.0 {
@@ -76,6 +84,16 @@ impl OptimSettings {
                 ..Default::default()
             }
             .build(vs, self.lr),
+        }
+    }
+
+    /// Backpropagates `loss` and takes one step, clipping the gradient's norm first when
+    /// `clip_grad_norm` is set.
+    pub fn backward_step(&self, optimizer: &mut nn::Optimizer, loss: &tch::Tensor) {
+        if self.clip_grad_norm > 0.0 {
+            optimizer.backward_step_clip_norm(loss, self.clip_grad_norm);
+        } else {
+            optimizer.backward_step(loss);
         }
     }
 
@@ -132,6 +150,7 @@ mod tests {
             weight_decay: 0.0,
             nesterov: true,
             lr_schedule: schedule.into(),
+            clip_grad_norm: 0.0,
         }
     }
 
@@ -169,5 +188,28 @@ mod tests {
         s.lr_schedule = "constant".into();
         s.lr = -1.0;
         assert!(s.validate().unwrap_err().starts_with("lr:"));
+        s.lr = 0.1;
+        s.clip_grad_norm = -1.0;
+        assert!(s.validate().unwrap_err().starts_with("clip_grad_norm:"));
+    }
+
+    /// One plain SGD step (lr 1) on `loss = 30 w1 + 40 w2` from zero: the gradient (30, 40)
+    /// has norm 50, so clipping at 5 moves the weights by (-3, -4), and no clipping by the
+    /// whole gradient.
+    #[test]
+    fn clipping_scales_the_gradient_to_the_norm() {
+        for (clip, expected) in [(5.0, [-3.0, -4.0]), (0.0, [-30.0, -40.0])] {
+            let vs = nn::VarStore::new(tch::Device::Cpu);
+            let w = vs.root().zeros("w", &[2]);
+            let mut s = settings("constant");
+            (s.lr, s.momentum, s.nesterov, s.clip_grad_norm) = (1.0, 0.0, false, clip);
+            let mut opt = s.build(&vs).unwrap();
+            let loss = (&w * tch::Tensor::from_slice(&[30.0f32, 40.0])).sum(tch::Kind::Float);
+            s.backward_step(&mut opt, &loss);
+            let got: Vec<f32> = Vec::try_from(&w).unwrap();
+            for (g, e) in got.iter().zip(expected) {
+                assert!((*g as f64 - e).abs() < 1e-4, "clip {clip}: {got:?}");
+            }
+        }
     }
 }

@@ -424,7 +424,7 @@ pub fn train_together(
                 };
                 let loss = learner.method.total_loss(&inputs);
                 optimizers[i].set_lr(lr);
-                optimizers[i].backward_step(&loss);
+                settings.optim.backward_step(&mut optimizers[i], &loss);
                 loss_sums[i] += loss.detach();
                 if regression {
                     predicted[i].push(outputs[i].logits.detach().reshape([-1]));

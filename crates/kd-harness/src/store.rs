@@ -367,8 +367,14 @@ fn append_synced(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 /// Writes a file via a temporary sibling and a rename, so readers never see half of it.
+/// The sibling's name is unique to the process and call, so concurrent writers of one path
+/// (two tests fetching the same data) do not rename each other's file away: the last wins.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp-write");
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(format!(".{}-{call}.tmp-write", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
     let result = (|| -> std::io::Result<()> {
         let mut file = File::create(&tmp)?;
         file.write_all(bytes)?;
@@ -579,6 +585,28 @@ pub fn read_curves(path: &Path) -> anyhow::Result<Vec<CurveRow>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Threads writing one path at once all succeed, the file holds one writer's whole
+    /// bytes, and no temporary sibling is left behind.
+    #[test]
+    fn concurrent_atomic_writes_of_one_path_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.bin");
+        std::thread::scope(|scope| {
+            for t in 0..4u8 {
+                let path = &path;
+                scope.spawn(move || {
+                    for _ in 0..50 {
+                        write_atomic(path, &[t; 4096]).unwrap();
+                    }
+                });
+            }
+        });
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(bytes.len(), 4096);
+        assert!(bytes.iter().all(|&b| b == bytes[0]));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 
     fn record(task: &str, seed: u64, status: &str) -> RunRecord {
         RunRecord {

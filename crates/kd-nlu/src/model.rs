@@ -393,6 +393,7 @@ mod tests {
                 weight_decay: 0.0,
                 nesterov: false,
                 lr_schedule: "constant".into(),
+                clip_grad_norm: 0.0,
             },
             augment: None,
             confusion: false,

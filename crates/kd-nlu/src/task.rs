@@ -53,6 +53,9 @@ pub struct TextConfig {
     /// Evaluate on the first N validation and test examples only (0: all).
     #[serde(default)]
     pub eval_limit: usize,
+    /// Scale each step's gradient down to this global L2 norm when it is larger (0: never).
+    #[serde(default)]
+    pub clip_grad_norm: f64,
     /// The teacher (larger) model.
     pub teacher: TextModelConfig,
     /// The student (smaller) model.
@@ -100,6 +103,7 @@ impl TextConfig {
             weight_decay: self.weight_decay,
             nesterov: false,
             lr_schedule: self.lr_schedule.clone(),
+            clip_grad_norm: self.clip_grad_norm,
         }
     }
 

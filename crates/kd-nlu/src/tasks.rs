@@ -19,6 +19,7 @@ fn minilm_recipe(epochs: usize, max_length: usize) -> TextConfig {
         max_length,
         train_limit: 0,
         eval_limit: 0,
+        clip_grad_norm: 0.0,
         teacher: TextModelConfig::pretrained(6),
         student: TextModelConfig::pretrained(2),
     }

@@ -36,6 +36,10 @@ pub struct ClassifyConfig {
     pub nesterov: bool,
     /// `constant`, `cosine` or `onecycle`.
     pub lr_schedule: String,
+    /// Scale each step's gradient down to this global L2 norm when it is larger (0: never);
+    /// steadies distillation at high temperatures and learning rates.
+    #[serde(default)]
+    pub clip_grad_norm: f64,
     /// Train on the first N training examples only (0: all), for quick checks and CPU suites.
     #[serde(default)]
     pub train_limit: usize,
@@ -100,6 +104,7 @@ impl ClassifyConfig {
             weight_decay: self.weight_decay,
             nesterov: self.nesterov,
             lr_schedule: self.lr_schedule.clone(),
+            clip_grad_norm: self.clip_grad_norm,
         }
     }
 

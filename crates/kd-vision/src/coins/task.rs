@@ -116,6 +116,7 @@ impl CoinsConfig {
             weight_decay: self.weight_decay,
             nesterov: false,
             lr_schedule: self.lr_schedule.clone(),
+            clip_grad_norm: 0.0,
         }
     }
 

@@ -59,32 +59,43 @@ impl NetInit {
 pub fn init_params(scheme: NetInit, device: Device) -> Vec<Tensor> {
     let mut params = Vec::with_capacity(LENET_SHAPES.len());
     for pair in LENET_SHAPES.chunks(2) {
-        let (weight, bias) = (pair[0], pair[1]);
-        if scheme == NetInit::Xavier {
-            let receptive: i64 = weight[2..].iter().product();
-            let (fan_in, fan_out) = (weight[1] * receptive, weight[0] * receptive);
-            let std = (2.0 / (fan_in + fan_out) as f64).sqrt();
-            params.push(Tensor::randn(weight, (Kind::Float, device)) * std);
-            params.push(Tensor::zeros(bias, (Kind::Float, device)));
-            continue;
-        }
-        params.push(init(DEFAULT_KAIMING_UNIFORM, weight, device));
-        let b = if weight.len() == 4 {
-            Tensor::zeros(bias, (Kind::Float, device))
-        } else {
-            let bound = 1.0 / (weight[1] as f64).sqrt();
-            init(
-                Init::Uniform {
-                    lo: -bound,
-                    up: bound,
-                },
-                bias,
-                device,
-            )
+        let (weight, bias) = match scheme {
+            NetInit::Xavier => xavier_layer(pair[0], pair[1], device),
+            NetInit::Kaiming => kaiming_layer(pair[0], pair[1], device),
         };
-        params.push(b);
+        params.push(weight);
+        params.push(bias);
     }
     params
+}
+
+/// Xavier-normal weights (gain 1) and zero biases.
+fn xavier_layer(weight: &[i64], bias: &[i64], device: Device) -> (Tensor, Tensor) {
+    let receptive: i64 = weight[2..].iter().product();
+    let (fan_in, fan_out) = (weight[1] * receptive, weight[0] * receptive);
+    let std = (2.0 / (fan_in + fan_out) as f64).sqrt();
+    let w = Tensor::randn(weight, (Kind::Float, device)) * std;
+    (w, Tensor::zeros(bias, (Kind::Float, device)))
+}
+
+/// tch's layer defaults: Kaiming-uniform weights; zero conv biases, linear biases uniform
+/// within 1 / sqrt(fan_in).
+fn kaiming_layer(weight: &[i64], bias: &[i64], device: Device) -> (Tensor, Tensor) {
+    let w = init(DEFAULT_KAIMING_UNIFORM, weight, device);
+    let b = if weight.len() == 4 {
+        Tensor::zeros(bias, (Kind::Float, device))
+    } else {
+        let bound = 1.0 / (weight[1] as f64).sqrt();
+        init(
+            Init::Uniform {
+                lo: -bound,
+                up: bound,
+            },
+            bias,
+            device,
+        )
+    };
+    (w, b)
 }
 
 /// Logits of LeNet-5 with parameters `p` (as [`LENET_SHAPES`]) on `x` (`[n, 1, 28, 28]`).
