@@ -1,7 +1,8 @@
 //! End-to-end: text dataset distillation on real Rotten Tomatoes snippets (`distill-text`
 //! suite): the sentence CNN over frozen MiniLM embeddings learns the task from all the
 //! training snippets (`full_data`), and a short soft-label distillation into 20 sentences
-//! writes its embeddings and the nearest-token readout; bad keys and hard labels with too few
+//! (the suite's fixed-initialisation protocol) beats 20 random real snippets and writes its
+//! embeddings and the nearest-token readout; bad keys and hard labels with too few
 //! sentences are refused before any run; without the data the task is skipped with the fetch
 //! command. `imdb-distill` reads IMDB's official `aclImdb` layout from files the test writes,
 //! learns them, and trains again on a distilled file it wrote.
@@ -14,7 +15,7 @@ fn fetch(name: &str) {
 }
 
 /// A short `dd_soft` run (OUTER_STEPS outer steps from 20 random real snippets).
-const OUTER_STEPS: &str = "outer_steps=60";
+const OUTER_STEPS: &str = "outer_steps=150";
 
 #[test]
 fn the_text_cnn_learns_and_a_short_distillation_writes_its_sentences() {
@@ -29,7 +30,7 @@ fn the_text_cnn_learns_and_a_short_distillation_writes_its_sentences() {
         "--seeds",
         "0",
         "--methods",
-        "dd_soft,full_data",
+        "dd_soft,random_real,full_data",
         "--set",
         OUTER_STEPS,
         "--set",
@@ -40,16 +41,21 @@ fn the_text_cnn_learns_and_a_short_distillation_writes_its_sentences() {
     assert!(out.status.success(), "{}", stderr(&out));
     // The CNN trained on every snippet learns the task (measured 0.735-0.756 over seeds 0-2;
     // at most about 58% of the snippets share a label): the pipeline the distillation
-    // trains through works. The distilled set's accuracy is only checked to be a fraction.
+    // trains through works. 150 outer steps of distillation already beat the 20 real
+    // snippets they start from (seed 0 measured 0.635 vs 0.496; the suite's 300 steps, 3
+    // seeds: 0.615 vs 0.527).
     let values = metric_values(&results.join("scores.csv"), "acc_mean");
-    assert_eq!(values.len(), 2, "{values:?}");
+    assert_eq!(values.len(), 3, "{values:?}");
     let acc = |method: &str| values.iter().find(|v| v.0 == method).unwrap().2;
     assert!(
         acc("full_data") > 0.70,
         "full_data: acc_mean {}",
         acc("full_data")
     );
-    assert!((0.0..=1.0).contains(&acc("dd_soft")), "{values:?}");
+    assert!(
+        acc("dd_soft") > 0.58 && acc("dd_soft") > acc("random_real") + 0.05,
+        "{values:?}"
+    );
 
     let (header, runs) = read_csv(&results.join("runs.csv"));
     let method_col = header.iter().position(|h| h == "method").unwrap();
@@ -65,7 +71,13 @@ fn the_text_cnn_learns_and_a_short_distillation_writes_its_sentences() {
         let fields: Vec<&str> = line.split('\t').collect();
         assert_eq!(fields.len(), 4, "{line}");
         assert_eq!(fields[0], i.to_string());
-        assert!(fields[1].starts_with("rotten 0.") || fields[1].starts_with("rotten 1."));
+        // Learned label weights (`label_param = "raw"`): any finite numbers.
+        let weights: Vec<&str> = fields[1].split(' ').collect();
+        assert_eq!(weights.len(), 4, "{line}");
+        assert_eq!((weights[0], weights[2]), ("rotten", "fresh"), "{line}");
+        for w in [weights[1], weights[3]] {
+            assert!(w.parse::<f64>().is_ok_and(f64::is_finite), "{line}");
+        }
         assert!(
             fields[3]
                 .split(' ')

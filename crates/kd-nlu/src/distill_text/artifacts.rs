@@ -4,7 +4,7 @@
 //!   checkpoint's word-embedding table, so rows can be compared with MiniLM's vocabulary),
 //!   `labels` (`[n, classes]`, each row the sentence's target distribution, one-hot for hard
 //!   labels) and `step_sizes` (`[inner_steps]`).
-//! - `distilled.txt`: per sentence its label distribution and, for each of its embeddings,
+//! - `distilled.txt`: per sentence its label weights and, for each of its embeddings,
 //!   the nearest vocabulary tokens by cosine similarity (the readout Sucholutsky & Schonlau
 //!   show for their distilled sentences).
 use super::net::Embeddings;
@@ -138,7 +138,7 @@ pub fn nearest_tokens(
 }
 
 /// The readout of `set`: a `#` header (`title` and the columns), then one line per sentence:
-/// its index, its label distribution over `classes`, the mean cosine of its (non-padding)
+/// its index, its label weights over `classes`, the mean cosine of its (non-padding)
 /// embeddings to their nearest tokens, and those tokens (`a/b/c` for `k` > 1; `##` word
 /// pieces glued to the previous token when `k` = 1; `·` for a near-zero vector).
 pub fn readout(
@@ -157,7 +157,7 @@ pub fn readout(
     )
     .expect("float labels");
     let mut out = format!(
-        "# {title}\n# columns: sentence, label distribution, mean cosine of its embeddings to \
+        "# {title}\n# columns: sentence, label weights, mean cosine of its embeddings to \
          their nearest vocabulary tokens, the nearest token(s) of each embedding (· = a \
          near-zero vector, like padding)\n"
     );
