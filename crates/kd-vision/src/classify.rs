@@ -36,8 +36,7 @@ pub struct ClassifyConfig {
     pub nesterov: bool,
     /// `constant`, `cosine` or `onecycle`.
     pub lr_schedule: String,
-    /// Scale each step's gradient down to this global L2 norm when it is larger (0: never);
-    /// steadies distillation at high temperatures and learning rates.
+    /// Scale each step's gradient down to this global L2 norm when it is larger (0: never).
     #[serde(default)]
     pub clip_grad_norm: f64,
     /// Train on the first N training examples only (0: all), for quick checks and CPU suites.

@@ -2,8 +2,8 @@
 //!
 //! - `distilled.safetensors`: `embeddings` (`[n, seq_len, dim]` float32, in the units of the
 //!   checkpoint's word-embedding table, so rows can be compared with MiniLM's vocabulary),
-//!   `labels` (`[n, classes]`, each row the sentence's target distribution, one-hot for hard
-//!   labels) and `step_sizes` (`[inner_steps]`).
+//!   `labels` (`[n, classes]`, each row the sentence's target weights: a distribution with
+//!   `label_param = "softmax"`, one-hot for hard labels) and `step_sizes` (`[inner_steps]`).
 //! - `distilled.txt`: per sentence its label weights and, for each of its embeddings,
 //!   the nearest vocabulary tokens by cosine similarity (the readout Sucholutsky & Schonlau
 //!   show for their distilled sentences).
