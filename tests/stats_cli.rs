@@ -110,6 +110,46 @@ fn compare_rejects_a_missing_baseline_or_metric() {
     assert!(stderr(&out).contains("is also in"), "{}", stderr(&out));
 }
 
+#[test]
+fn compare_keeps_only_the_chosen_tasks_and_methods() {
+    let dir = tempfile::tempdir().unwrap();
+    let scores = dir.path().join("scores.csv");
+    write_scores(
+        &scores,
+        &[
+            ("a", "student", &[0.80, 0.81, 0.79]),
+            ("a", "kd", &[0.85, 0.86, 0.84]),
+            ("a", "dkd", &[0.83, 0.82, 0.84]),
+            // Task b has no student runs: comparing against student fails on it...
+            ("b", "kd", &[0.70, 0.71, 0.69]),
+        ],
+    );
+    let s = scores.to_str().unwrap();
+    let base = ["compare", "--scores", s, "--baseline", "student"];
+    let out = kdbench(&base);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`b`"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--tasks"), "{}", stderr(&out));
+    // ...and is left out with --tasks; --methods keeps the baseline implicitly.
+    let out = kdbench(
+        &[
+            &base[..],
+            &["--tasks", "a", "--methods", "kd", "--format", "csv"],
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert!(rows[0].starts_with("a,kd,student,"), "{text}");
+    // A name the scores do not have is an error listing those they have.
+    let out = kdbench(&[&base[..], &["--tasks", "c"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--tasks c"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("a, b"), "{}", stderr(&out));
+}
+
 fn write_scores(path: &Path, rows: &[(&str, &str, &[f64])]) {
     let mut text = String::from("suite,task,method,seed,metric,value\n");
     for (task, method, values) in rows {

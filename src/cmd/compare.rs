@@ -1,7 +1,9 @@
 //! `kdbench compare`: every method against a baseline, per task (and across tasks).
 use kd_harness::error::bad_input;
 use kd_harness::metrics::{direction, pick_metric, signed_records};
+use kd_harness::store::ScoreRow;
 use kd_stats::compare::{compare, AggregateRow, CompareOptions, CompareRow};
+use kd_stats::error::StatsError;
 use std::path::PathBuf;
 
 /// Output formats of tables.
@@ -27,6 +29,12 @@ pub struct CompareArgs {
     /// The metric (default: the only one, else best_acc).
     #[arg(long)]
     pub metric: Option<String>,
+    /// Only these tasks (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub tasks: Option<Vec<String>>,
+    /// Only these methods (comma-separated; the baseline is always kept).
+    #[arg(long, value_delimiter = ',')]
+    pub methods: Option<Vec<String>>,
     /// Print the across-task (rliable-style) table instead.
     #[arg(long)]
     pub aggregate: bool,
@@ -109,7 +117,19 @@ fn short(x: f64) -> String {
 
 /// Runs the comparison and prints it.
 pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
-    let rows = super::scores::read_all(&args.scores)?;
+    let mut rows = super::scores::read_all(&args.scores)?;
+    if let Some(tasks) = &args.tasks {
+        keep_only(&mut rows, "--tasks", tasks, |r| &r.task, None)?;
+    }
+    if let Some(methods) = &args.methods {
+        keep_only(
+            &mut rows,
+            "--methods",
+            methods,
+            |r| &r.method,
+            Some(&args.baseline),
+        )?;
+    }
     let metric = pick_metric(&rows, args.metric.as_deref())?;
     if !rows
         .iter()
@@ -134,8 +154,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         bootstrap_seed: args.bootstrap_seed,
         ..Default::default()
     };
-    let mut report = compare(&records, &args.baseline, &metric, &options)
-        .map_err(|e| bad_input(e.to_string()))?;
+    let mut report = compare(&records, &args.baseline, &metric, &options).map_err(|e| match e {
+        StatsError::BaselineMissingInTask { .. } => {
+            bad_input(format!("{e} (leave the task out with --tasks)"))
+        }
+        e => bad_input(e.to_string()),
+    })?;
     if sign < 0.0 {
         // Lower is better: the statistics ran on negated values; report in the metric's units.
         for r in &mut report.rows {
@@ -202,6 +226,30 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         render(&header, &cells, args.format)
     };
     print!("{text}");
+    Ok(())
+}
+
+/// Keeps the rows whose `field` is one of `names` (and `always`); a name no row has is an
+/// error listing the names there are.
+fn keep_only(
+    rows: &mut Vec<ScoreRow>,
+    flag: &str,
+    names: &[String],
+    field: impl Fn(&ScoreRow) -> &String,
+    always: Option<&str>,
+) -> anyhow::Result<()> {
+    let present: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| field(r).as_str()).collect();
+    if let Some(unknown) = names.iter().find(|n| !present.contains(n.as_str())) {
+        return Err(bad_input(format!(
+            "{flag} {unknown}: not in the scores (there are: {})",
+            present.into_iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    rows.retain(|r| {
+        let name = field(r);
+        names.contains(name) || always == Some(name.as_str())
+    });
     Ok(())
 }
 
