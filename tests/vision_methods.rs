@@ -109,3 +109,34 @@ fn parallel_jobs_reproduce_sequential_scores() {
     assert!(!sequential.is_empty());
     assert_eq!(sequential, parallel);
 }
+
+/// With one teacher shared by every seed and two jobs, the second job runs the students
+/// (which need no teacher) while the first trains the teacher, instead of waiting for it.
+#[test]
+fn a_second_job_runs_the_students_while_the_shared_teacher_trains() {
+    let out = tempfile::tempdir().unwrap();
+    let result = kdbench(&[
+        "run",
+        "--suite",
+        "smoke",
+        "--set",
+        "shared_teacher=true",
+        "--set",
+        "teacher_epochs=150",
+        "--jobs",
+        "2",
+        "--threads",
+        "2",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    // runs.csv rows are appended as runs finish.
+    let (header, rows) = read_csv(&out.path().join("runs.csv"));
+    let method = header.iter().position(|h| h == "method").unwrap();
+    let order: Vec<&str> = rows.iter().map(|r| r[method].as_str()).collect();
+    assert_eq!(order.len(), 9, "{order:?}");
+    let first_teacher = order.iter().position(|m| *m == "teacher").unwrap();
+    let last_student = order.iter().rposition(|m| *m == "student").unwrap();
+    assert!(last_student < first_teacher, "finish order: {order:?}");
+}

@@ -54,6 +54,29 @@ pub struct ClassificationResult {
     pub params_teacher: Option<u64>,
 }
 
+/// Names of the cached trainings a run of `method` at `seed` trains or reuses (its reference
+/// models, or a co-training's outcome): runs that share a name wait for one training, so a
+/// scheduler running several at once keeps them apart while that training is under way.
+/// `teacher_seed` is the setup's. The student alone shares nothing.
+pub fn shared_trainings(method: &MethodSpec, seed: u64, teacher_seed: Option<u64>) -> Vec<String> {
+    let teacher = |member: u64| teacher_training(teacher_seed.unwrap_or(seed), member);
+    match method.regime {
+        Regime::Teacher => vec![teacher(0)],
+        Regime::Student => Vec::new(),
+        Regime::OneWay { teachers } => (0..teachers as u64).map(teacher).collect(),
+        Regime::SelfDistill { .. } | Regime::WeakTeacher { .. } => {
+            vec![format!("student seed {seed}")]
+        }
+        Regime::CoTrain { .. } => vec![format!("co_train {} seed {seed}", method.signature)],
+    }
+}
+
+/// The name [`shared_trainings`] gives reference model `member` of the teacher architecture
+/// trained with seed `seed`.
+pub fn teacher_training(seed: u64, member: u64) -> String {
+    format!("teacher seed {seed} member {member}")
+}
+
 /// Receives a role and one epoch's record. The role is empty for the reported model, and
 /// names any other model (`teacher`, `teacher2`, `gen1`, `weak_teacher`, `peer`).
 pub type EpochSink<'a> = &'a mut dyn FnMut(&str, &EpochRecord);
@@ -649,6 +672,46 @@ mod tests {
                 assert!(teacher_losses.last().unwrap() < first, "{teacher_losses:?}");
             }
         }
+    }
+
+    #[test]
+    fn runs_that_reuse_one_training_share_its_name() {
+        let spec = |name: &str| {
+            let (_, table) = crate::method::builtin_method_tables()
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .unwrap();
+            MethodSpec::from_table(name, &table).unwrap()
+        };
+        // One shared teacher: the teacher and KD runs of every seed wait for it.
+        assert_eq!(
+            shared_trainings(&spec("teacher"), 3, Some(0)),
+            ["teacher seed 0 member 0"]
+        );
+        assert_eq!(
+            shared_trainings(&spec("kd"), 4, Some(0)),
+            ["teacher seed 0 member 0"]
+        );
+        assert_eq!(
+            shared_trainings(&spec("kd"), 4, None),
+            ["teacher seed 4 member 0"]
+        );
+        assert!(shared_trainings(&spec("student"), 4, Some(0)).is_empty());
+        // Born-again generations start from the student alone of the same seed; both sides
+        // of a co-training are one training.
+        assert_eq!(
+            shared_trainings(&spec("born_again"), 2, Some(0)),
+            ["student seed 2"]
+        );
+        assert_eq!(
+            shared_trainings(&spec("ctcd:small"), 1, None),
+            shared_trainings(&spec("ctcd:large"), 1, None)
+        );
+        let multi = shared_trainings(&spec("multi_teacher"), 1, None);
+        assert!(
+            multi.len() > 1 && multi[0] == "teacher seed 1 member 0",
+            "{multi:?}"
+        );
     }
 
     #[test]

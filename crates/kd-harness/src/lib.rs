@@ -17,6 +17,7 @@ pub mod matrix;
 pub mod merge;
 pub mod metrics;
 pub mod plot;
+pub mod queue;
 pub mod registry;
 pub mod runner;
 pub mod store;

@@ -3,6 +3,7 @@
 use crate::error::bad_input;
 use crate::isolate::{run_in_child, CellRequest};
 use crate::matrix::Cell;
+use crate::queue::RunQueue;
 use crate::registry::Registry;
 use crate::store::{CurveRow, ResultsStore, RunRecord, ScoreRow};
 use crate::task::{MethodDef, RunContext, RunOutcome, RunStatus, Task};
@@ -11,6 +12,9 @@ use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
+
+/// How often a run without a terminal prints its progress as a line.
+const PROGRESS_LINE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How to run the cells.
 #[derive(Debug, Clone)]
@@ -124,9 +128,21 @@ pub fn run_cells(
             .expect("static template")
             .progress_chars("=> "),
     );
-    // Workers pull cells in matrix order from a shared counter, so the runs that others
-    // depend on (teachers) start first and no worker idles while cells remain.
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    // Workers take cells in matrix order, so the runs that others depend on (teachers) start
+    // first, except that a run that would only wait for a shared training under way goes
+    // after those that can start; no worker idles while cells remain.
+    let shares = pending
+        .iter()
+        .map(|cell| {
+            registry.task(&cell.task).map_or_else(Vec::new, |task| {
+                task.shared_trainings(&cell.config, &cell.method, cell.seed)
+                    .into_iter()
+                    .map(|name| format!("{}: {name}", cell.task))
+                    .collect()
+            })
+        })
+        .collect();
+    let queue = std::sync::Mutex::new(RunQueue::new(shares));
     // A store error (disk full) stops every worker from starting another run.
     let stopped = std::sync::atomic::AtomicBool::new(false);
     let results: Vec<anyhow::Result<RunStatus>> = std::thread::scope(|scope| {
@@ -138,9 +154,12 @@ pub fn run_cells(
                         if stopped.load(std::sync::atomic::Ordering::SeqCst) {
                             break;
                         }
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        let Some(cell) = pending.get(i) else { break };
+                        let Some(i) = queue.lock().expect("queue lock").take() else {
+                            break;
+                        };
+                        let cell = &pending[i];
                         let status = run_one(cell, registry, store, options, threads, &bar);
+                        queue.lock().expect("queue lock").finish(i);
                         bar.inc(1);
                         let stop = status.is_err();
                         mine.push(status);
@@ -182,7 +201,20 @@ fn run_one(
         .task(&cell.task)
         .ok_or_else(|| anyhow::anyhow!("task '{}' vanished from the registry", cell.task))?;
     let label = format!("{} {} seed {}", cell.task, cell.method.name, cell.seed);
-    let progress = |message: &str| bar.set_message(format!("{label}: {message}"));
+    // Without a terminal (a batch job's log) the bar is hidden: progress goes to stderr as
+    // lines instead, at most one a minute per run.
+    let last_line = std::sync::Mutex::new(Instant::now());
+    let progress = |message: &str| {
+        let message = format!("{label}: {message}");
+        if bar.is_hidden() {
+            let mut last = last_line.lock().expect("progress lock");
+            if last.elapsed() >= PROGRESS_LINE_EVERY {
+                *last = Instant::now();
+                eprintln!("{message}");
+            }
+        }
+        bar.set_message(message);
+    };
     let artifact_dir = store.dir().join("artifacts").join(cell.run_id());
     let ctx = RunContext {
         seed: cell.seed,

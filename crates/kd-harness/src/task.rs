@@ -199,6 +199,12 @@ pub trait Task: Send + Sync {
         method: &MethodDef,
         ctx: &RunContext,
     ) -> anyhow::Result<RunOutcome>;
+    /// Names of the trainings a run shares with other runs of this task (e.g. a teacher
+    /// trained once for every seed), which make it wait while another run trains them. With
+    /// several jobs, runs that would only wait go after runs that can start. Default: none.
+    fn shared_trainings(&self, _config: &Table, _method: &MethodDef, _seed: u64) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 #[cfg(test)]

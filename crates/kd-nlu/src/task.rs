@@ -16,7 +16,7 @@ use kd_core::device::parse_device;
 use kd_core::method::{MethodSpec, Regime};
 use kd_core::optim::OptimSettings;
 use kd_core::outcome::run_classification_task;
-use kd_core::regime::ClassificationSetup;
+use kd_core::regime::{shared_trainings, ClassificationSetup};
 use kd_core::teacher_cache::TeacherCache;
 use kd_core::train::{TrainReport, TrainSettings};
 use kd_harness::data::DataSpec;
@@ -392,6 +392,11 @@ impl Task for TextTask {
             }
         }
         Ok(())
+    }
+
+    fn shared_trainings(&self, _config: &Table, method: &MethodDef, seed: u64) -> Vec<String> {
+        MethodSpec::from_table(&method.name, &method.table)
+            .map_or_else(|_| Vec::new(), |spec| shared_trainings(&spec, seed, None))
     }
 
     fn run(

@@ -9,7 +9,7 @@ use kd_core::device::parse_device;
 use kd_core::method::MethodSpec;
 use kd_core::optim::OptimSettings;
 use kd_core::outcome::run_classification_task;
-use kd_core::regime::ClassificationSetup;
+use kd_core::regime::{shared_trainings, ClassificationSetup};
 use kd_core::teacher_cache::TeacherCache;
 use kd_core::train::TrainSettings;
 use kd_harness::task::{MethodDef, RunContext, RunOutcome, Task};
@@ -299,6 +299,16 @@ impl Task for ClassificationTask {
             }
         }
         Ok(())
+    }
+
+    fn shared_trainings(&self, config: &Table, method: &MethodDef, seed: u64) -> Vec<String> {
+        let (Ok(config), Ok(spec)) = (
+            ClassifyConfig::from_table(config),
+            MethodSpec::from_table(&method.name, &method.table),
+        ) else {
+            return Vec::new();
+        };
+        shared_trainings(&spec, seed, config.shared_teacher.then_some(0))
     }
 
     fn run(

@@ -19,7 +19,7 @@ use kd_core::method::{MethodSpec, Regime};
 use kd_core::model::{count_parameters, Classifier};
 use kd_core::optim::OptimSettings;
 use kd_core::outcome::run_classification_task;
-use kd_core::regime::ClassificationSetup;
+use kd_core::regime::{shared_trainings, teacher_training, ClassificationSetup};
 use kd_core::seeding::{seed_torch, stream};
 use kd_core::teacher_cache::TeacherCache;
 use kd_core::train::{train_classifier, TrainReport, TrainSettings};
@@ -392,6 +392,21 @@ impl Task for CoinsTask {
             return Err(format!("landmarks: {} has no landmark settings", self.name));
         }
         Ok(())
+    }
+
+    fn shared_trainings(&self, config: &Table, method: &MethodDef, seed: u64) -> Vec<String> {
+        let (Ok(config), Ok(spec)) = (
+            CoinsConfig::from_table(config),
+            MethodSpec::from_table(&method.name, &method.table),
+        ) else {
+            return Vec::new();
+        };
+        let teacher_seed = config.shared_teacher.then_some(0);
+        match self.kind {
+            Kind2::Recognition => shared_trainings(&spec, seed, teacher_seed),
+            // Landmark discovery always starts from the teacher.
+            Kind2::Landmarks => vec![teacher_training(teacher_seed.unwrap_or(seed), 0)],
+        }
     }
 
     fn run(
