@@ -65,25 +65,29 @@ pub fn plot_all(
     Ok(report.files)
 }
 
-/// The score metrics [`plot_all`] draws: those ending in `acc` when there are any (the
-/// `*_errors` and other metrics of such tasks restate them), otherwise every metric that is
-/// not descriptive (see [`is_descriptive`]); sorted.
+/// The score metrics [`plot_all`] draws, chosen per task: a task's metrics ending in `acc`
+/// when it has any (its `*_errors` and other metrics restate them), otherwise every metric
+/// of it that is not descriptive (see [`is_descriptive`]); the union over tasks, sorted. In
+/// a GLUE run, STS-B's Pearson correlation is drawn beside the other tasks' accuracies.
 pub fn default_metrics(scores: &[ScoreRow]) -> Vec<String> {
-    let all: BTreeSet<&str> = scores
-        .iter()
-        .map(|r| r.metric.as_str())
-        .filter(|m| !is_descriptive(m))
-        .collect();
-    let acc: Vec<String> = all
-        .iter()
-        .filter(|m| m.ends_with("acc"))
-        .map(|m| m.to_string())
-        .collect();
-    if acc.is_empty() {
-        all.into_iter().map(String::from).collect()
-    } else {
-        acc
+    let mut per_task: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for r in scores.iter().filter(|r| !is_descriptive(&r.metric)) {
+        per_task.entry(&r.task).or_default().insert(&r.metric);
     }
+    let mut chosen = BTreeSet::new();
+    for metrics in per_task.values() {
+        let acc: Vec<&str> = metrics
+            .iter()
+            .copied()
+            .filter(|m| m.ends_with("acc"))
+            .collect();
+        if acc.is_empty() {
+            chosen.extend(metrics.iter().copied());
+        } else {
+            chosen.extend(acc);
+        }
+    }
+    chosen.into_iter().map(String::from).collect()
 }
 
 /// [`plot_all`] for the given score `metrics`, returning the notes instead of printing them.
@@ -1643,6 +1647,14 @@ mod tests {
             score("t", "m", 0, "best_step", 1.0),
         ];
         assert_eq!(default_metrics(&rl), vec!["final_loss", "return"]);
+        // Per task: a task without accuracies keeps its own metrics.
+        let glue = vec![
+            score("glue-sst2", "m", 0, "best_acc", 0.9),
+            score("glue-sst2", "m", 0, "best_errors", 87.0),
+            score("glue-stsb", "m", 0, "best_pearson", 0.8),
+            score("glue-stsb", "m", 0, "best_epoch", 2.0),
+        ];
+        assert_eq!(default_metrics(&glue), vec!["best_acc", "best_pearson"]);
     }
 
     #[test]
