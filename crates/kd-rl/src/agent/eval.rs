@@ -61,7 +61,10 @@ mod tests {
         let actor = Actor::new(&vs.root(), 3, &space, &[8], Some(&mut stream(0, "a")));
         let a = evaluate(&actor, "Pendulum-v1", 3, Device::Cpu).unwrap();
         let b = evaluate(&actor, "Pendulum-v1", 3, Device::Cpu).unwrap();
-        assert_eq!(a, b);
+        // Equal up to float rounding: other tests of this process run libtorch at the same
+        // time, and a matrix product shared with them may split its sums differently (seen
+        // once: -1650.48780202 vs -1650.48781446). A run process evaluates alone.
+        assert!((a - b).abs() <= 1e-6 * a.abs(), "{a} vs {b}");
         assert!(
             a < -300.0,
             "an untrained actor does not balance the pendulum: {a}"
